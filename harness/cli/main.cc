@@ -1,0 +1,55 @@
+// faultline: find bugs in distributed systems. See README.md.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "harness/cli/commands.h"
+
+namespace {
+
+struct Subcommand {
+  const char* name;
+  int (*run)(const faultline::cli::Args&);
+  const char* summary;
+};
+
+const Subcommand kSubcommands[] = {
+    {"check", faultline::cli::RunCheck, "check histories for linearizability"},
+};
+
+void PrintUsage(std::FILE* out) {
+  std::fprintf(out, "usage: faultline <command> [options]\n\ncommands:\n");
+  for (const auto& sub : kSubcommands) std::fprintf(out, "  %-10s %s\n", sub.name, sub.summary);
+  std::fprintf(out, "\nRun 'faultline <command> --help' for a command's options.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return faultline::cli::kExitUsage;
+  }
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(stdout);
+    return 0;
+  }
+  faultline::cli::Args args(argv + 2, argv + argc);
+  for (const auto& sub : kSubcommands) {
+    if (name != sub.name) continue;
+    try {
+      return sub.run(args);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "faultline %s: internal error: %s\n", sub.name, e.what());
+      return faultline::cli::kExitInternal;
+    } catch (...) {
+      std::fprintf(stderr, "faultline %s: internal error\n", sub.name);
+      return faultline::cli::kExitInternal;
+    }
+  }
+  std::fprintf(stderr, "faultline: unknown command '%s'\n", name.c_str());
+  PrintUsage(stderr);
+  return faultline::cli::kExitUsage;
+}
