@@ -11,7 +11,8 @@ pkgs=(
   nlohmann-json3-dev libssh-dev libboost1.81-dev libboost-filesystem1.81-dev
   libcurl4-openssl-dev
   iproute2 iptables openssh-server openssh-client procps psmisc util-linux
-  etcd-server etcd-client libfaketime
+  etcd-server etcd-client libfaketime python3
+  libxml2-utils
 )
 missing=()
 for p in "${pkgs[@]}"; do

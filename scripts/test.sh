@@ -8,3 +8,4 @@ bash scripts/install-deps.sh
 bash scripts/build.sh
 build=${FAULTLINE_BUILD_DIR:-build}
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 600
+bash scripts/fuzz.sh

@@ -17,5 +17,8 @@ inline constexpr int kExitInternal = 255;
 using Args = std::vector<std::string>;
 
 int RunCheck(const Args& args);
+int RunCluster(const Args& args);
+int RunTest(const Args& args);
+int RunAnalyze(const Args& args);
 
 }  // namespace faultline::cli

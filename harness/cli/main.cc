@@ -15,7 +15,10 @@ struct Subcommand {
 };
 
 const Subcommand kSubcommands[] = {
+    {"test", faultline::cli::RunTest, "run a test: deploy, run a workload under faults, check"},
+    {"analyze", faultline::cli::RunAnalyze, "re-check a stored run and rewrite its report"},
     {"check", faultline::cli::RunCheck, "check histories for linearizability"},
+    {"cluster", faultline::cli::RunCluster, "local container cluster: up, down, status"},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -52,6 +52,10 @@ struct Op {
 // the expected value. Jepsen's old etcd logs record these as `:fail :cas`.
 inline constexpr const char* kCasMismatchError = "cas-mismatch";
 
+// The error value that marks a read whose result is unknown because the source
+// recorded nil (Jepsen EDN: Knossos treats a nil read result as unknown).
+inline constexpr const char* kNilReadError = "nil-read";
+
 struct History {
   std::string source;  // file name (as given) or "<memory>", for messages
   std::vector<Op> ops;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -19,18 +20,30 @@ class JsonlHistoryWriter {
   static Result<std::unique_ptr<JsonlHistoryWriter>> Open(const std::string& path);
   ~JsonlHistoryWriter();
 
-  // Assigns op.index, writes the line and flushes it. IoError on a failed write.
+  // Assigns op.index, writes the line and flushes it. IoError on a failed
+  // write or after Close.
   Status Append(Op& op);
+  // Flushes and closes the file; later calls do nothing. IoError when the
+  // final flush fails.
   Status Close();
 
  private:
-  explicit JsonlHistoryWriter(std::FILE* file) : file_(file) {}
+  JsonlHistoryWriter(std::FILE* file, std::string path) : file_(file), path_(std::move(path)) {}
   std::mutex mu_;
   std::FILE* file_;
+  std::string path_;
   int64_t next_index_ = 0;
 };
 
-// Writes a whole history as JSONL to `path`.
+// One line of history.jsonl for `op`, without the newline. Fields appear in
+// the order index, time, type, process, f, value, key, error, node, with the
+// same omissions as OpToJson. Bytes in strings that are not UTF-8 are written
+// as U+FFFD, so that whatever a client recorded, the line stays valid JSON.
+std::string OpToJsonLine(const Op& op);
+
+// Writes a whole history as JSONL to `path` (created or truncated); each op's
+// index is written as its position in `history.ops`. IoError when the file
+// cannot be written.
 Status WriteJsonlHistory(const History& history, const std::string& path);
 
 }  // namespace faultline

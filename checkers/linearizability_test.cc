@@ -1,0 +1,307 @@
+#include "checkers/linearizability.h"
+
+#include <gtest/gtest.h>
+
+#include "harness/history/reader.h"
+
+namespace faultline {
+namespace {
+
+History Jsonl(const std::string& text) {
+  auto h = ParseHistory(text, "test.jsonl", HistoryFormat::kJsonl);
+  EXPECT_TRUE(h.ok()) << h.status().ToString();
+  return h.ok() ? *h : History{};
+}
+
+Result<LinearizabilityResult> Check(const History& h, const std::string& model,
+                                    const Json& init = Json(),
+                                    LinearizabilityOptions options = {}) {
+  auto m = MakeModel(model);
+  EXPECT_TRUE(m.ok());
+  return CheckLinearizability(h, **m, init, options);
+}
+
+// Builds a history line by line: Add(process, type, f, value[, key]).
+struct Builder {
+  History h{"built", {}};
+  Builder& Add(int64_t process, OpType type, const std::string& f, Json value = Json(),
+               Json key = Json()) {
+    Op op;
+    op.index = static_cast<int64_t>(h.ops.size());
+    op.line = op.index + 1;
+    op.process = process;
+    op.type = type;
+    op.f = f;
+    op.value = std::move(value);
+    op.key = std::move(key);
+    h.ops.push_back(op);
+    return *this;
+  }
+};
+
+constexpr OpType kInv = OpType::kInvoke, kOk = OpType::kOk, kFail = OpType::kFail,
+                 kInfo = OpType::kInfo;
+
+TEST(Linearizability, EmptyHistoryIsValid) {
+  auto r = Check(History{"empty", {}}, "cas-register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kValid);
+  EXPECT_EQ(r->partitions, 0u);
+}
+
+TEST(Linearizability, OnlyInvocationsAreValid) {
+  Builder b;
+  b.Add(0, kInv, "write", 1).Add(1, kInv, "read").Add(2, kInv, "cas", Json::array({5, 6}));
+  auto r = Check(b.h, "cas-register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kValid);
+}
+
+TEST(Linearizability, InfoEverywhereIsValid) {
+  Builder b;
+  for (int p = 0; p < 20; ++p) b.Add(p, kInv, "write", p);
+  for (int p = 0; p < 20; ++p) b.Add(p, kInfo, "write", p);
+  auto r = Check(b.h, "register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kValid);
+}
+
+TEST(Linearizability, EqualTimestampsUseFileOrder) {
+  // Every op at the same instant: real-time order comes from the file order.
+  History h = Jsonl(
+      R"({"index":0,"time":5,"type":"invoke","process":0,"f":"write","value":1}
+{"index":1,"time":5,"type":"ok","process":0,"f":"write","value":1}
+{"index":2,"time":5,"type":"invoke","process":1,"f":"read","value":null}
+{"index":3,"time":5,"type":"ok","process":1,"f":"read","value":1}
+)");
+  auto r = Check(h, "register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kValid);
+  // The same with a stale read is caught.
+  h.ops[3].value = nullptr;
+  r = Check(h, "register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+}
+
+TEST(Linearizability, ReadOfNeverWrittenKey) {
+  Builder ok;
+  ok.Add(0, kInv, "read", nullptr, "k1").Add(0, kOk, "read", nullptr, "k1");
+  auto r = Check(ok.h, "cas-register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kValid);
+
+  Builder bad;
+  bad.Add(0, kInv, "write", 1, "k2").Add(0, kOk, "write", 1, "k2");
+  bad.Add(0, kInv, "read", nullptr, "k1").Add(0, kOk, "read", 1, "k1");
+  r = Check(bad.h, "cas-register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+  EXPECT_EQ(r->explanation["partition_key"], "k1");
+  EXPECT_EQ(r->partitions, 2u);
+}
+
+TEST(Linearizability, UnknownFIsAClearError) {
+  Builder b;
+  b.Add(0, kInv, "write", 1).Add(0, kOk, "write", 1).Add(0, kInv, "frobnicate", 3);
+  auto r = Check(b.h, "cas-register");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("built:3:"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("frobnicate"), std::string::npos);
+  EXPECT_NE(r.status().message().find("read, write, cas"), std::string::npos);
+}
+
+TEST(Linearizability, BadCasValueNamesTheLine) {
+  Builder b;
+  b.Add(0, kInv, "cas", 3).Add(0, kOk, "cas", 3);
+  auto r = Check(b.h, "cas-register");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("built:1:"), std::string::npos) << r.status().message();
+}
+
+TEST(Linearizability, CompletionWithoutInvocationIsAnError) {
+  Builder b;
+  b.Add(0, kOk, "read", 1);
+  auto r = Check(b.h, "register");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("built:1:"), std::string::npos);
+}
+
+TEST(Linearizability, StaleReadIsExplained) {
+  Builder b;
+  b.Add(0, kInv, "write", 1).Add(0, kOk, "write", 1);
+  b.Add(1, kInv, "write", 2).Add(2, kInv, "read");  // 1's write stays in flight
+  b.Add(2, kOk, "read", 2).Add(2, kInv, "read").Add(2, kOk, "read", 1);
+  auto r = Check(b.h, "register");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->valid, Validity::kInvalid);
+  const Json& ex = r->explanation;
+  EXPECT_EQ(ex["op"]["index"], 5);  // the second read
+  EXPECT_EQ(ex["prefix_length"], 3);          // write 1, write 2, read 2
+  EXPECT_EQ(ex["state"], "2");
+  EXPECT_NE(r->explanation_text.find("cannot be linearized"), std::string::npos);
+  EXPECT_NE(r->explanation_text.find("[line 6]"), std::string::npos) << r->explanation_text;
+}
+
+TEST(Linearizability, ConcurrentOpsAppearInTheExplanation) {
+  Builder b;
+  b.Add(0, kInv, "write", 1).Add(1, kInv, "cas", Json::array({5, 6}));
+  b.Add(2, kInv, "read").Add(2, kOk, "read", 9);
+  b.Add(1, kOk, "cas", Json::array({5, 6})).Add(0, kOk, "write", 1);
+  auto r = Check(b.h, "cas-register", 0);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->valid, Validity::kInvalid);
+  EXPECT_EQ(r->explanation["op"]["f"], "read");
+  ASSERT_EQ(r->explanation["concurrent"].size(), 1u);
+  EXPECT_EQ(r->explanation["concurrent"][0]["f"], "cas");
+  EXPECT_EQ(r->explanation["concurrent"][0]["possible_now"], false);
+  EXPECT_NE(r->explanation_text.find("impossible here"), std::string::npos);
+}
+
+TEST(Linearizability, CrashedWriteMayTakeEffectLater) {
+  Builder b;
+  b.Add(0, kInv, "write", 1).Add(0, kInfo, "write", 1);
+  b.Add(1, kInv, "read").Add(1, kOk, "read", nullptr);
+  b.Add(1, kInv, "read").Add(1, kOk, "read", 1);
+  auto r = Check(b.h, "register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kValid);
+  // But not before it was invoked.
+  Builder c;
+  c.Add(1, kInv, "read").Add(1, kOk, "read", 1);
+  c.Add(0, kInv, "write", 1).Add(0, kInfo, "write", 1);
+  r = Check(c.h, "register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+}
+
+TEST(Linearizability, FailedOpsDidNotHappen) {
+  Builder b;
+  b.Add(0, kInv, "write", 1).Add(0, kFail, "write", 1);
+  b.Add(1, kInv, "read").Add(1, kOk, "read", 1);
+  auto r = Check(b.h, "register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+}
+
+TEST(Linearizability, CasMismatchIsAnObservation) {
+  // The register holds 0 throughout; a CAS that says it saw something else lies.
+  Builder b;
+  b.Add(0, kInv, "cas", Json::array({0, 1}));
+  Op& fail = b.Add(0, kFail, "cas", Json::array({0, 1})).h.ops.back();
+  fail.error = kCasMismatchError;
+  auto r = Check(b.h, "cas-register", 0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+  // Without the mismatch marker a failed CAS simply did not happen.
+  b.h.ops.back().error = nullptr;
+  r = Check(b.h, "cas-register", 0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kValid);
+}
+
+// Crashed adds of distinct elements then an impossible read: the search must
+// consider every subset, so it is exponential and hits the bounds.
+History ExponentialSetHistory(int crashed) {
+  Builder b;
+  for (int p = 0; p < crashed; ++p) b.Add(p, kInv, "add", p);
+  b.Add(1000, kInv, "read").Add(1000, kOk, "read", Json::array({999}));
+  return b.h;
+}
+
+TEST(Linearizability, TimeLimitGivesUnknown) {
+  LinearizabilityOptions options;
+  options.time_limit = std::chrono::milliseconds(100);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = Check(ExponentialSetHistory(40), "set", Json(), options);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kUnknown);
+  EXPECT_NE(r->reason.find("time limit"), std::string::npos) << r->reason;
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+}
+
+TEST(Linearizability, MemoryLimitGivesUnknown) {
+  LinearizabilityOptions options;
+  options.memory_limit_bytes = 8 << 20;
+  auto r = Check(ExponentialSetHistory(40), "set", Json(), options);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kUnknown);
+  EXPECT_NE(r->reason.find("memory limit"), std::string::npos) << r->reason;
+}
+
+TEST(Linearizability, SmallExponentialHistoryIsDecided) {
+  auto r = Check(ExponentialSetHistory(10), "set");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+  EXPECT_GE(r->configurations, 1000u);  // 2^10 subsets were really visited
+}
+
+TEST(Linearizability, CancelGivesUnknown) {
+  std::atomic<bool> cancel{true};
+  LinearizabilityOptions options;
+  options.cancel = &cancel;
+  auto r = Check(ExponentialSetHistory(40), "set", Json(), options);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kUnknown);
+}
+
+TEST(Linearizability, IndependentKeysAreCheckedSeparately) {
+  Builder b;
+  for (int k = 0; k < 50; ++k) {
+    b.Add(k, kInv, "write", k, k).Add(k, kOk, "write", k, k);
+    b.Add(k, kInv, "read", nullptr, k).Add(k, kOk, "read", k, k);
+  }
+  auto r = Check(b.h, "cas-register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kValid);
+  EXPECT_EQ(r->partitions, 50u);
+  b.h.ops[b.h.ops.size() - 1].value = 3;  // key 49 reads 3
+  r = Check(b.h, "cas-register");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+  EXPECT_EQ(r->explanation["partition_key"], 49);
+}
+
+TEST(Models, UnknownModelListsTheKnownOnes) {
+  auto m = MakeModel("btree");
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("cas-register"), std::string::npos);
+}
+
+TEST(Models, BadInitIsAClearError) {
+  auto m = MakeModel("set");
+  ASSERT_TRUE(m.ok());
+  Builder b;
+  b.Add(0, kInv, "add", 1).Add(0, kOk, "add", 1);
+  auto r = CheckLinearizability(b.h, **m, Json("nope"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("--init"), std::string::npos);
+}
+
+TEST(Models, MutexCatchesDoubleAcquire) {
+  Builder b;
+  b.Add(0, kInv, "acquire").Add(0, kOk, "acquire");
+  b.Add(1, kInv, "acquire").Add(1, kOk, "acquire");
+  auto r = Check(b.h, "mutex");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+}
+
+TEST(Models, QueueIsFifo) {
+  Builder b;
+  b.Add(0, kInv, "enqueue", 1).Add(0, kOk, "enqueue", 1);
+  b.Add(0, kInv, "enqueue", 2).Add(0, kOk, "enqueue", 2);
+  b.Add(0, kInv, "dequeue").Add(0, kOk, "dequeue", 2);
+  auto r = Check(b.h, "fifo-queue");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+  b.h.ops.back().value = 1;
+  r = Check(b.h, "fifo-queue");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kValid);
+}
+
+}  // namespace
+}  // namespace faultline

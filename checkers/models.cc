@@ -1,0 +1,813 @@
+// The built-in models. Each compiles ops to ModelOps over interned value ids so
+// that the search steps on 64-bit state handles, never on JSON.
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "checkers/model.h"
+
+namespace faultline {
+namespace {
+
+enum class Outcome { kOk, kFail, kCrashed };
+
+// One invocation with its completion, as a model sees it.
+struct Call {
+  const Op* invoke = nullptr;
+  const Op* completion = nullptr;  // null when never completed
+  Outcome outcome = Outcome::kCrashed;
+  size_t invoke_index = 0;
+  std::optional<size_t> completion_index;
+
+  int64_t call_pos() const { return static_cast<int64_t>(invoke_index); }
+  int64_t ret_pos() const {
+    return outcome == Outcome::kCrashed ? kNeverReturns : static_cast<int64_t>(*completion_index);
+  }
+  // The op's input comes from the invocation; its output from an ok completion.
+  const Json& input() const { return invoke->value; }
+  const Json& output() const { return completion->value; }
+};
+
+std::vector<Call> MakeCalls(const History& history, const std::vector<OpPair>& pairs) {
+  std::vector<Call> calls;
+  calls.reserve(pairs.size());
+  for (const OpPair& p : pairs) {
+    Call c;
+    c.invoke_index = p.invoke;
+    c.invoke = &history.ops[p.invoke];
+    c.completion_index = p.completion;
+    if (p.completion) {
+      c.completion = &history.ops[*p.completion];
+      switch (c.completion->type) {
+        case OpType::kOk: c.outcome = Outcome::kOk; break;
+        case OpType::kFail: c.outcome = Outcome::kFail; break;
+        default: c.outcome = Outcome::kCrashed; break;
+      }
+    }
+    calls.push_back(c);
+  }
+  return calls;
+}
+
+std::string Where(const History& h, const Op& op) {
+  return h.source + ":" + std::to_string(op.line) + ": ";
+}
+
+Status UnknownF(const History& h, const Op& op, std::string_view model, std::string_view known) {
+  return Status::InvalidArgument(Where(h, op) + "model " + std::string(model) +
+                                 " does not know f \"" + op.f + "\"; expected one of " +
+                                 std::string(known));
+}
+
+Status BadValue(const History& h, const Op& op, std::string_view expected) {
+  return Status::InvalidArgument(Where(h, op) + "value " + op.value.dump() + " of f \"" + op.f +
+                                 "\" has the wrong shape; expected " + std::string(expected));
+}
+
+PreparedOp MakePrepared(const Call& c, ModelOp op, bool crashed, bool read_only = false) {
+  PreparedOp p;
+  p.op = op;
+  p.crashed = crashed;
+  p.read_only = read_only;
+  p.call = c.call_pos();
+  p.ret = crashed ? kNeverReturns : c.ret_pos();
+  p.invoke_index = c.invoke_index;
+  p.completion_index = c.completion_index;
+  return p;
+}
+
+// A string that identifies a JSON value: cheaper than dump() for the common
+// scalar cases, and equal for equal values (1 and 1u are the same value).
+std::string ValueKey(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null: return "n";
+    case Json::value_t::string: return "s" + v.get_ref<const std::string&>();
+    case Json::value_t::number_integer: return "i" + std::to_string(v.get<int64_t>());
+    case Json::value_t::number_unsigned: {
+      const uint64_t u = v.get<uint64_t>();
+      return u <= static_cast<uint64_t>(INT64_MAX) ? "i" + std::to_string(u)
+                                                   : "u" + std::to_string(u);
+    }
+    default: return "j" + v.dump();
+  }
+}
+
+// Groups calls by their op key (dumped), keeping first-seen order.
+std::vector<std::pair<Json, std::vector<const Call*>>> GroupByKey(const std::vector<Call>& calls) {
+  std::vector<std::pair<Json, std::vector<const Call*>>> groups;
+  std::unordered_map<std::string, size_t> index;
+  for (const Call& c : calls) {
+    auto [it, inserted] = index.emplace(ValueKey(c.invoke->key), groups.size());
+    if (inserted) groups.emplace_back(c.invoke->key, std::vector<const Call*>{});
+    groups[it->second].second.push_back(&c);
+  }
+  return groups;
+}
+
+// Interns JSON values as small integers.
+class ValueTable {
+ public:
+  int64_t Intern(const Json& v) {
+    if (v.is_number_integer() && !v.is_number_unsigned()) {
+      auto [it, inserted] = ints_.emplace(v.get<int64_t>(), static_cast<int64_t>(values_.size()));
+      if (inserted) values_.push_back(v);
+      return it->second;
+    }
+    if (v.is_number_unsigned() && v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) {
+      auto [it, inserted] = ints_.emplace(static_cast<int64_t>(v.get<uint64_t>()),
+                                          static_cast<int64_t>(values_.size()));
+      if (inserted) values_.push_back(v);
+      return it->second;
+    }
+    auto [it, inserted] = others_.emplace(ValueKey(v), static_cast<int64_t>(values_.size()));
+    if (inserted) values_.push_back(v);
+    return it->second;
+  }
+  size_t size() const { return values_.size(); }
+  const Json& Get(int64_t id) const { return values_[id]; }
+
+ private:
+  std::unordered_map<int64_t, int64_t> ints_;
+  std::unordered_map<std::string, int64_t> others_;
+  std::vector<Json> values_;
+};
+
+// Interns sequences of int64 (states of set, queue, multi-register, kv).
+class SeqTable {
+ public:
+  uint64_t Intern(const std::vector<int64_t>& seq) {
+    auto [it, inserted] = ids_.emplace(seq, seqs_.size());
+    if (inserted) seqs_.push_back(seq);
+    return it->second;
+  }
+  const std::vector<int64_t>& Get(uint64_t id) const { return seqs_[id]; }
+
+ private:
+  struct Hash {
+    size_t operator()(const std::vector<int64_t>& v) const {
+      uint64_t h = 1469598103934665603ull;
+      for (int64_t x : v) h = (h ^ static_cast<uint64_t>(x)) * 1099511628211ull;
+      return h ^ (h >> 29);
+    }
+  };
+  std::unordered_map<std::vector<int64_t>, uint64_t, Hash> ids_;
+  std::vector<std::vector<int64_t>> seqs_;
+};
+
+// ---------------------------------------------------------------------------
+// register / cas-register
+//
+// State = id of the value held. Only values that some op compares against
+// ("observed": read results, CAS compare values) get their own id; every
+// other value maps to kUnobserved, because no step can tell them apart. That
+// collapses crashed writes of never-read values into one state.
+
+enum RegisterCode : uint32_t { kRead, kWrite, kCas, kMismatch };
+constexpr int64_t kUnobserved = 0;
+
+class RegisterInstance : public ModelInstance {
+ public:
+  RegisterInstance(ValueTable values, int64_t init) : values_(std::move(values)), init_(init) {}
+  uint64_t Init() override { return static_cast<uint64_t>(init_); }
+  bool Step(uint64_t state, const PreparedOp& p, uint64_t* next) override {
+    const int64_t s = static_cast<int64_t>(state);
+    switch (p.op.code) {
+      case kRead:
+        *next = state;
+        return s == p.op.a;
+      case kWrite:
+        *next = static_cast<uint64_t>(p.op.a);
+        return true;
+      case kCas:
+        if (s == p.op.a) {
+          *next = static_cast<uint64_t>(p.op.b);
+          return true;
+        }
+        *next = state;
+        return p.crashed;  // a crashed CAS may have found a mismatch: no effect
+      case kMismatch:
+        *next = state;
+        return s != p.op.a;
+    }
+    return false;
+  }
+  std::string DescribeState(uint64_t state) const override {
+    if (state == kUnobserved) return "<a value no operation read>";
+    return values_.Get(static_cast<int64_t>(state)).dump();
+  }
+
+ private:
+  ValueTable values_;
+  int64_t init_;
+};
+
+class RegisterModel : public Model {
+ public:
+  explicit RegisterModel(bool allow_cas) : allow_cas_(allow_cas) {}
+  std::string_view name() const override { return allow_cas_ ? "cas-register" : "register"; }
+
+  Result<std::vector<Partition>> Prepare(const History& h, const std::vector<OpPair>& pairs,
+                                         const Json& init) const override {
+    std::vector<Call> calls = MakeCalls(h, pairs);
+    std::vector<Partition> out;
+    for (auto& [key, group] : GroupByKey(calls)) {
+      Result<Partition> p = PrepareKey(h, group, init);
+      if (!p.ok()) return p.status();
+      p->key = key;
+      out.push_back(std::move(*p));
+    }
+    return out;
+  }
+
+ private:
+  struct Classified {
+    const Call* call;
+    RegisterCode code;
+    int64_t a, b;  // raw value ids. read: a = value; write: a = value; cas / mismatch: a = old, b = new
+  };
+
+  Result<Partition> PrepareKey(const History& h, const std::vector<const Call*>& group,
+                               const Json& init) const {
+    const char* known = allow_cas_ ? "read, write, cas" : "read, write";
+    ValueTable raw;  // every value, once
+    std::vector<Classified> ops;
+    ops.reserve(group.size());
+    size_t dropped = 0;
+    for (const Call* c : group) {
+      const Op& inv = *c->invoke;
+      if (inv.f == "read" || inv.f == "get") {
+        if (c->outcome != Outcome::kOk) {  // a read that did not return has no effect
+          ++dropped;
+          continue;
+        }
+        ops.push_back({c, kRead, raw.Intern(c->output()), 0});
+      } else if (inv.f == "write" || inv.f == "put") {
+        if (c->outcome == Outcome::kFail) {
+          ++dropped;
+          continue;
+        }
+        ops.push_back({c, kWrite, raw.Intern(c->input()), 0});
+      } else if (allow_cas_ && (inv.f == "cas" || inv.f == "compare-and-set")) {
+        if (!inv.value.is_array() || inv.value.size() != 2) {
+          return BadValue(h, inv, "[expected, new]");
+        }
+        if (c->outcome == Outcome::kFail) {
+          if (c->completion->error == kCasMismatchError) {
+            ops.push_back({c, kMismatch, raw.Intern(inv.value[0]), 0});
+          } else {
+            ++dropped;
+          }
+          continue;
+        }
+        ops.push_back({c, kCas, raw.Intern(inv.value[0]), raw.Intern(inv.value[1])});
+      } else {
+        return UnknownF(h, inv, name(), known);
+      }
+    }
+    const int64_t raw_init = raw.Intern(init);
+
+    // Only values some op compares against get their own state id.
+    std::vector<int64_t> id(raw.size(), -1);
+    bool has_mismatch = false;
+    for (const Classified& o : ops) {
+      if (o.code == kRead || o.code == kCas || o.code == kMismatch) id[o.a] = 0;
+      if (o.code == kMismatch) has_mismatch = true;
+    }
+    ValueTable values;
+    values.Intern(Json("<unobserved>"));  // id 0 == kUnobserved
+    for (size_t r = 0; r < id.size(); ++r) {
+      id[r] = id[r] == 0 ? values.Intern(raw.Get(static_cast<int64_t>(r))) : kUnobserved;
+    }
+    const int64_t init_id = id[raw_init];
+
+    // A crashed write of v must have happened when a completed op needed the
+    // register to hold v, v is not the initial value, and nothing else writes
+    // v: then it is no longer optional, and it must have taken effect before
+    // the earliest such op returned.
+    std::vector<int> writers(values.size(), 0);
+    std::vector<int64_t> first_need(values.size(), kNeverReturns);
+    for (const Classified& o : ops) {
+      if (o.code == kWrite) ++writers[id[o.a]];
+      if (o.code == kCas) ++writers[id[o.b]];
+      if (o.call->outcome == Outcome::kOk && (o.code == kRead || o.code == kCas)) {
+        first_need[id[o.a]] = std::min(first_need[id[o.a]], o.call->ret_pos());
+      }
+    }
+
+    Partition part;
+    part.dropped = dropped;
+    part.ops.reserve(ops.size());
+    for (const Classified& o : ops) {
+      const bool crashed = o.call->outcome == Outcome::kCrashed;
+      const ModelOp mop{o.code, id[o.a], o.code == kCas ? id[o.b] : 0};
+      if (!crashed) {
+        part.ops.push_back(
+            MakePrepared(*o.call, mop, false, o.code == kRead || o.code == kMismatch));
+        continue;
+      }
+      const int64_t written = o.code == kWrite ? mop.a : mop.b;
+      // Setting the register to a value nobody reads only matters to a
+      // mismatch observation; without those the op can be left out.
+      if (written == kUnobserved && !has_mismatch) {
+        ++part.dropped;
+        continue;
+      }
+      PreparedOp p = MakePrepared(*o.call, mop, true);
+      if (written != kUnobserved && written != init_id && first_need[written] != kNeverReturns &&
+          writers[written] == 1) {
+        p.crashed = false;
+        p.ret = first_need[written];
+      }
+      part.ops.push_back(p);
+    }
+    part.model = std::make_unique<RegisterInstance>(std::move(values), init_id);
+    return part;
+  }
+
+  bool allow_cas_;
+};
+
+// ---------------------------------------------------------------------------
+// kv: get / put / append on string values, one partition per key.
+
+enum KvCode : uint32_t { kGet, kPut, kAppend };
+
+std::string KvString(const Json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+class KvInstance : public ModelInstance {
+ public:
+  KvInstance(std::vector<std::string> strings, uint64_t init)
+      : strings_(std::move(strings)), init_(init) {
+    for (size_t i = 0; i < strings_.size(); ++i) ids_.emplace(strings_[i], i);
+  }
+  uint64_t Init() override { return init_; }
+  bool Step(uint64_t state, const PreparedOp& p, uint64_t* next) override {
+    switch (p.op.code) {
+      case kGet:
+        *next = state;
+        return state == static_cast<uint64_t>(p.op.a);
+      case kPut:
+        *next = static_cast<uint64_t>(p.op.a);
+        return true;
+      case kAppend: {
+        const std::pair<uint64_t, uint64_t> key{state, static_cast<uint64_t>(p.op.a)};
+        auto memo = appended_.find(key);
+        if (memo != appended_.end()) {
+          *next = memo->second;
+          return true;
+        }
+        std::string s = strings_[state] + strings_[p.op.a];
+        auto [it, inserted] = ids_.emplace(std::move(s), strings_.size());
+        if (inserted) strings_.push_back(it->first);
+        appended_.emplace(key, it->second);
+        *next = it->second;
+        return true;
+      }
+    }
+    return false;
+  }
+  std::string DescribeState(uint64_t state) const override { return Json(strings_[state]).dump(); }
+
+ private:
+  std::vector<std::string> strings_;
+  std::unordered_map<std::string, uint64_t> ids_;
+  struct PairHash {
+    size_t operator()(const std::pair<uint64_t, uint64_t>& k) const {
+      return std::hash<uint64_t>()(k.first * 0x9E3779B97F4A7C15ull ^ k.second);
+    }
+  };
+  std::unordered_map<std::pair<uint64_t, uint64_t>, uint64_t, PairHash> appended_;
+  uint64_t init_;
+};
+
+class KvModel : public Model {
+ public:
+  std::string_view name() const override { return "kv"; }
+  Result<std::vector<Partition>> Prepare(const History& h, const std::vector<OpPair>& pairs,
+                                         const Json& init) const override {
+    if (!init.is_null() && !init.is_string() && !init.is_object()) {
+      return Status::InvalidArgument("--init for kv: expected null, a string, or an object "
+                                     "mapping keys to strings; got " + init.dump());
+    }
+    std::vector<Call> calls = MakeCalls(h, pairs);
+    std::vector<Partition> out;
+    for (auto& [key, group] : GroupByKey(calls)) {
+      std::vector<std::string> strings;
+      std::unordered_map<std::string, int64_t> ids;
+      auto intern = [&](std::string s) {
+        auto [it, inserted] = ids.emplace(s, static_cast<int64_t>(strings.size()));
+        if (inserted) strings.push_back(std::move(s));
+        return it->second;
+      };
+      Json key_init = init;
+      if (init.is_object()) {
+        std::string k = key.is_string() ? key.get<std::string>() : key.dump();
+        key_init = init.contains(k) ? init[k] : Json();
+      }
+      const uint64_t init_id = static_cast<uint64_t>(intern(KvString(key_init)));
+      Partition part;
+      part.key = key;
+      for (const Call* c : group) {
+        const Op& inv = *c->invoke;
+        if (c->outcome == Outcome::kFail) {
+          ++part.dropped;
+          continue;
+        }
+        const bool crashed = c->outcome == Outcome::kCrashed;
+        if (inv.f == "get" || inv.f == "read") {
+          if (crashed) {
+            ++part.dropped;
+            continue;
+          }
+          part.ops.push_back(
+              MakePrepared(*c, {kGet, intern(KvString(c->output())), 0}, false, true));
+        } else if (inv.f == "put" || inv.f == "write") {
+          part.ops.push_back(MakePrepared(*c, {kPut, intern(KvString(inv.value)), 0}, crashed));
+        } else if (inv.f == "append") {
+          if (!inv.value.is_string()) return BadValue(h, inv, "a string to append");
+          part.ops.push_back(MakePrepared(*c, {kAppend, intern(KvString(inv.value)), 0}, crashed));
+        } else {
+          return UnknownF(h, inv, name(), "get, put, append");
+        }
+      }
+      part.model = std::make_unique<KvInstance>(std::move(strings), init_id);
+      out.push_back(std::move(part));
+    }
+    return out;
+  }
+};
+
+// ---------------------------------------------------------------------------
+// mutex: acquire / release. State 0 = free, 1 = held.
+
+enum MutexCode : uint32_t { kAcquire, kRelease };
+
+class MutexInstance : public ModelInstance {
+ public:
+  explicit MutexInstance(uint64_t init) : init_(init) {}
+  uint64_t Init() override { return init_; }
+  bool Step(uint64_t state, const PreparedOp& p, uint64_t* next) override {
+    if (p.op.code == kAcquire) {
+      *next = 1;
+      return state == 0;
+    }
+    *next = 0;
+    return state == 1;
+  }
+  std::string DescribeState(uint64_t state) const override { return state ? "held" : "free"; }
+
+ private:
+  uint64_t init_;
+};
+
+class MutexModel : public Model {
+ public:
+  std::string_view name() const override { return "mutex"; }
+  Result<std::vector<Partition>> Prepare(const History& h, const std::vector<OpPair>& pairs,
+                                         const Json& init) const override {
+    if (!init.is_null() && !init.is_boolean()) {
+      return Status::InvalidArgument("--init for mutex: expected null or false (free) or true "
+                                     "(held); got " + init.dump());
+    }
+    std::vector<Call> calls = MakeCalls(h, pairs);
+    std::vector<Partition> out;
+    for (auto& [key, group] : GroupByKey(calls)) {
+      Partition part;
+      part.key = key;
+      for (const Call* c : group) {
+        const Op& inv = *c->invoke;
+        uint32_t code;
+        if (inv.f == "acquire" || inv.f == "lock") {
+          code = kAcquire;
+        } else if (inv.f == "release" || inv.f == "unlock") {
+          code = kRelease;
+        } else {
+          return UnknownF(h, inv, name(), "acquire, release");
+        }
+        if (c->outcome == Outcome::kFail) {
+          ++part.dropped;
+          continue;
+        }
+        part.ops.push_back(MakePrepared(*c, {code, 0, 0}, c->outcome == Outcome::kCrashed));
+      }
+      part.model = std::make_unique<MutexInstance>(init.is_boolean() && init.get<bool>() ? 1 : 0);
+      out.push_back(std::move(part));
+    }
+    return out;
+  }
+};
+
+// ---------------------------------------------------------------------------
+// set (add / read the whole set) and fifo-queue (enqueue / dequeue). States are
+// interned sequences of element ids: sorted for a set, in order for a queue.
+
+enum CollectionCode : uint32_t { kAdd, kReadAll, kEnqueue, kDequeue };
+
+class CollectionInstance : public ModelInstance {
+ public:
+  CollectionInstance(ValueTable elements, SeqTable seqs, uint64_t init, bool is_queue)
+      : elements_(std::move(elements)), seqs_(std::move(seqs)), init_(init), is_queue_(is_queue) {}
+  uint64_t Init() override { return init_; }
+  bool Step(uint64_t state, const PreparedOp& p, uint64_t* next) override {
+    const std::vector<int64_t>& s = seqs_.Get(state);
+    switch (p.op.code) {
+      case kAdd: {
+        auto pos = std::lower_bound(s.begin(), s.end(), p.op.a);
+        if (pos != s.end() && *pos == p.op.a) {
+          *next = state;
+          return true;
+        }
+        std::vector<int64_t> t(s.begin(), pos);
+        t.push_back(p.op.a);
+        t.insert(t.end(), pos, s.end());
+        *next = seqs_.Intern(t);
+        return true;
+      }
+      case kReadAll:
+        *next = state;
+        return state == static_cast<uint64_t>(p.op.a);
+      case kEnqueue: {
+        std::vector<int64_t> t = s;
+        t.push_back(p.op.a);
+        *next = seqs_.Intern(t);
+        return true;
+      }
+      case kDequeue: {
+        if (s.empty()) {
+          *next = state;
+          return p.crashed || p.op.a < 0;  // a < 0: the dequeue saw an empty queue
+        }
+        if (!p.crashed && s.front() != p.op.a) return false;
+        *next = seqs_.Intern(std::vector<int64_t>(s.begin() + 1, s.end()));
+        return true;
+      }
+    }
+    return false;
+  }
+  std::string DescribeState(uint64_t state) const override {
+    Json arr = Json::array();
+    for (int64_t e : seqs_.Get(state)) arr.push_back(elements_.Get(e));
+    return arr.dump();
+  }
+
+ private:
+  ValueTable elements_;
+  SeqTable seqs_;
+  uint64_t init_;
+  bool is_queue_;
+};
+
+class CollectionModel : public Model {
+ public:
+  explicit CollectionModel(bool is_queue) : is_queue_(is_queue) {}
+  std::string_view name() const override { return is_queue_ ? "fifo-queue" : "set"; }
+  Result<std::vector<Partition>> Prepare(const History& h, const std::vector<OpPair>& pairs,
+                                         const Json& init) const override {
+    if (!init.is_null() && !init.is_array()) {
+      return Status::InvalidArgument(std::string("--init for ") + std::string(name()) +
+                                     ": expected null (empty) or an array; got " + init.dump());
+    }
+    std::vector<Call> calls = MakeCalls(h, pairs);
+    std::vector<Partition> out;
+    for (auto& [key, group] : GroupByKey(calls)) {
+      ValueTable elements;
+      SeqTable seqs;
+      auto as_set = [&](const Json& arr) {
+        std::vector<int64_t> s;
+        for (const Json& e : arr) s.push_back(elements.Intern(e));
+        std::sort(s.begin(), s.end());
+        s.erase(std::unique(s.begin(), s.end()), s.end());
+        return s;
+      };
+      std::vector<int64_t> init_seq;
+      if (init.is_array()) {
+        if (is_queue_) {
+          for (const Json& e : init) init_seq.push_back(elements.Intern(e));
+        } else {
+          init_seq = as_set(init);
+        }
+      }
+      const uint64_t init_id = seqs.Intern(init_seq);
+      Partition part;
+      part.key = key;
+      for (const Call* c : group) {
+        const Op& inv = *c->invoke;
+        const bool crashed = c->outcome == Outcome::kCrashed;
+        if (c->outcome == Outcome::kFail) {
+          ++part.dropped;
+          continue;
+        }
+        if (!is_queue_ && inv.f == "add") {
+          part.ops.push_back(MakePrepared(*c, {kAdd, elements.Intern(inv.value), 0}, crashed));
+        } else if (!is_queue_ && inv.f == "read") {
+          if (crashed) {
+            ++part.dropped;
+            continue;
+          }
+          if (!c->output().is_array()) {
+            return BadValue(h, *c->completion, "an array of the set's elements");
+          }
+          const int64_t id = static_cast<int64_t>(seqs.Intern(as_set(c->output())));
+          part.ops.push_back(MakePrepared(*c, {kReadAll, id, 0}, false, true));
+        } else if (is_queue_ && inv.f == "enqueue") {
+          part.ops.push_back(MakePrepared(*c, {kEnqueue, elements.Intern(inv.value), 0}, crashed));
+        } else if (is_queue_ && inv.f == "dequeue") {
+          int64_t id = -1;
+          if (!crashed && !c->output().is_null()) id = elements.Intern(c->output());
+          // A dequeue that saw an empty queue changes nothing whenever it is possible.
+          part.ops.push_back(MakePrepared(*c, {kDequeue, id, 0}, crashed, !crashed && id < 0));
+        } else {
+          return UnknownF(h, inv, name(), is_queue_ ? "enqueue, dequeue" : "add, read");
+        }
+      }
+      part.model =
+          std::make_unique<CollectionInstance>(std::move(elements), std::move(seqs), init_id,
+                                               is_queue_);
+      out.push_back(std::move(part));
+    }
+    return out;
+  }
+
+ private:
+  bool is_queue_;
+};
+
+// ---------------------------------------------------------------------------
+// multi-register: f "txn", value [[read k v] [write k v] ...]. The state is
+// one value id per register. Transactions that share no register are checked
+// in separate partitions (union-find over the registers they touch).
+
+struct Micro {
+  bool write;
+  size_t reg;    // index into the partition's registers
+  int64_t value; // value id; -1 for a read whose result is unknown
+};
+
+class MultiRegisterInstance : public ModelInstance {
+ public:
+  MultiRegisterInstance(std::vector<std::string> regs, ValueTable values,
+                        std::vector<std::vector<Micro>> txns, std::vector<int64_t> init)
+      : regs_(std::move(regs)), values_(std::move(values)), txns_(std::move(txns)) {
+    init_ = seqs_.Intern(init);
+  }
+  uint64_t Init() override { return init_; }
+  bool Step(uint64_t state, const PreparedOp& p, uint64_t* next) override {
+    std::vector<int64_t> s = seqs_.Get(state);
+    for (const Micro& m : txns_[p.op.a]) {
+      if (m.write) {
+        s[m.reg] = m.value;
+      } else if (!p.crashed && m.value >= 0 && s[m.reg] != m.value) {
+        return false;
+      }
+    }
+    *next = seqs_.Intern(s);
+    return true;
+  }
+  std::string DescribeState(uint64_t state) const override {
+    Json obj = Json::object();
+    const auto& s = seqs_.Get(state);
+    for (size_t i = 0; i < regs_.size(); ++i) obj[regs_[i]] = values_.Get(s[i]);
+    return obj.dump();
+  }
+
+ private:
+  std::vector<std::string> regs_;
+  ValueTable values_;
+  std::vector<std::vector<Micro>> txns_;
+  SeqTable seqs_;
+  uint64_t init_ = 0;
+};
+
+class MultiRegisterModel : public Model {
+ public:
+  std::string_view name() const override { return "multi-register"; }
+  Result<std::vector<Partition>> Prepare(const History& h, const std::vector<OpPair>& pairs,
+                                         const Json& init) const override {
+    if (!init.is_null() && !init.is_object()) {
+      return Status::InvalidArgument("--init for multi-register: expected null or an object "
+                                     "mapping register names to values; got " + init.dump());
+    }
+    std::vector<Call> calls = MakeCalls(h, pairs);
+    // Parse every txn; collect register names.
+    struct Parsed {
+      const Call* call;
+      std::vector<std::tuple<bool, std::string, Json>> micro;
+    };
+    std::vector<Parsed> parsed;
+    std::map<std::string, size_t> reg_index;
+    std::vector<std::string> reg_names;
+    size_t dropped = 0;
+    for (const Call& c : calls) {
+      const Op& inv = *c.invoke;
+      if (inv.f != "txn") return UnknownF(h, inv, name(), "txn");
+      if (c.outcome == Outcome::kFail) {
+        ++dropped;
+        continue;
+      }
+      const bool use_completion = c.outcome == Outcome::kOk && c.completion->value.is_array();
+      const Op& src = use_completion ? *c.completion : inv;
+      if (!src.value.is_array()) return BadValue(h, src, "[[read k v] [write k v] ...]");
+      Parsed p{&c, {}};
+      for (const Json& m : src.value) {
+        if (!m.is_array() || m.size() != 3 || !m[0].is_string() ||
+            (m[0] != "read" && m[0] != "write" && m[0] != "r" && m[0] != "w")) {
+          return BadValue(h, src, "micro-ops [read k v] or [write k v]");
+        }
+        const std::string reg = m[1].is_string() ? m[1].get<std::string>() : m[1].dump();
+        if (reg_index.emplace(reg, reg_names.size()).second) reg_names.push_back(reg);
+        const bool write = m[0] == "write" || m[0] == "w";
+        p.micro.emplace_back(write, reg, m[2]);
+      }
+      parsed.push_back(std::move(p));
+    }
+    // Union-find over registers.
+    std::vector<size_t> parent(reg_names.size());
+    std::iota(parent.begin(), parent.end(), 0);
+    auto find = [&](size_t x) {
+      while (parent[x] != x) x = parent[x] = parent[parent[x]];
+      return x;
+    };
+    for (const Parsed& p : parsed) {
+      for (size_t i = 1; i < p.micro.size(); ++i) {
+        parent[find(reg_index[std::get<1>(p.micro[i])])] = find(reg_index[std::get<1>(p.micro[0])]);
+      }
+    }
+    std::map<size_t, std::vector<const Parsed*>> groups;
+    for (const Parsed& p : parsed) {
+      if (p.micro.empty()) {
+        ++dropped;  // an empty transaction reads and writes nothing
+        continue;
+      }
+      groups[find(reg_index[std::get<1>(p.micro[0])])].push_back(&p);
+    }
+    std::vector<Partition> out;
+    for (auto& [root, group] : groups) {
+      std::vector<std::string> regs;
+      std::map<std::string, size_t> local;
+      for (size_t r = 0; r < reg_names.size(); ++r) {
+        if (find(r) == root) {
+          local[reg_names[r]] = regs.size();
+          regs.push_back(reg_names[r]);
+        }
+      }
+      ValueTable values;
+      std::vector<int64_t> init_state;
+      for (const std::string& r : regs) {
+        init_state.push_back(values.Intern(init.is_object() && init.contains(r) ? init[r] : Json()));
+      }
+      std::vector<std::vector<Micro>> txns;
+      Partition part;
+      part.key = Json(regs);
+      for (const Parsed* p : group) {
+        const bool crashed = p->call->outcome == Outcome::kCrashed;
+        std::vector<Micro> micro;
+        for (const auto& [write, reg, v] : p->micro) {
+          int64_t id = (!write && (crashed || v.is_null())) ? -1 : values.Intern(v);
+          micro.push_back({write, local[reg], id});
+        }
+        const bool has_write =
+            std::any_of(micro.begin(), micro.end(), [](const Micro& m) { return m.write; });
+        if (crashed && !has_write) {
+          ++part.dropped;
+          continue;
+        }
+        part.ops.push_back(MakePrepared(*p->call, {0, static_cast<int64_t>(txns.size()), 0},
+                                        crashed, !crashed && !has_write));
+        txns.push_back(std::move(micro));
+      }
+      part.model = std::make_unique<MultiRegisterInstance>(regs, std::move(values),
+                                                           std::move(txns), init_state);
+      out.push_back(std::move(part));
+    }
+    if (!out.empty()) out.front().dropped += dropped;
+    return out;
+  }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Model>> MakeModel(std::string_view name) {
+  if (name == "register") return std::unique_ptr<Model>(new RegisterModel(false));
+  if (name == "cas-register") return std::unique_ptr<Model>(new RegisterModel(true));
+  if (name == "kv") return std::unique_ptr<Model>(new KvModel());
+  if (name == "mutex") return std::unique_ptr<Model>(new MutexModel());
+  if (name == "set") return std::unique_ptr<Model>(new CollectionModel(false));
+  if (name == "fifo-queue") return std::unique_ptr<Model>(new CollectionModel(true));
+  if (name == "multi-register") return std::unique_ptr<Model>(new MultiRegisterModel());
+  std::string known;
+  for (const auto& n : ModelNames()) known += (known.empty() ? "" : ", ") + n;
+  return Status::InvalidArgument("unknown model \"" + std::string(name) + "\"; expected one of " +
+                                 known);
+}
+
+std::vector<std::string> ModelNames() {
+  return {"register", "cas-register", "multi-register", "kv", "mutex", "set", "fifo-queue"};
+}
+
+}  // namespace faultline

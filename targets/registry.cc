@@ -1,0 +1,174 @@
+#include "targets/registry.h"
+
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "targets/etcd_target.h"
+#include "targets/memory_target.h"
+
+namespace faultline {
+namespace {
+
+constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
+
+// Reads typed options one by one; remembers the first error and which fields
+// were read, so that leftovers (typos) become errors too.
+class OptionReader {
+ public:
+  // `prefix` is put before option names in messages (nested options).
+  OptionReader(std::string target, const Json& options, std::string prefix = "")
+      : target_(std::move(target)), options_(options), prefix_(std::move(prefix)) {
+    if (!options_.is_null() && !options_.is_object()) {
+      status_ = Status::InvalidArgument(
+          "target " + target_ + ": " +
+          (prefix_.empty() ? "options" : prefix_.substr(0, prefix_.size() - 1)) +
+          ": expected a JSON object, got " + options_.dump());
+    }
+  }
+
+  int64_t Int(const std::string& name, int64_t fallback, int64_t min, int64_t max) {
+    const Json* v = Take(name);
+    if (v == nullptr) return fallback;
+    if (!v->is_number_integer() || v->get<int64_t>() < min || v->get<int64_t>() > max) {
+      Fail(name,
+           "expected an integer from " + std::to_string(min) +
+               (max == kMaxInt ? " up" : " to " + std::to_string(max)),
+           *v);
+      return fallback;
+    }
+    return v->get<int64_t>();
+  }
+
+  std::string String(const std::string& name, std::string fallback) {
+    const Json* v = Take(name);
+    if (v == nullptr) return fallback;
+    if (!v->is_string() || v->get<std::string>().empty()) {
+      Fail(name, "expected a non-empty string", *v);
+      return fallback;
+    }
+    return v->get<std::string>();
+  }
+
+  std::vector<std::string> Strings(const std::string& name) {
+    const Json* v = Take(name);
+    if (v == nullptr) return {};
+    std::vector<std::string> out;
+    if (v->is_array()) {
+      for (const Json& item : *v) {
+        if (!item.is_string()) break;
+        out.push_back(item.get<std::string>());
+      }
+    }
+    if (!v->is_array() || out.size() != v->size()) Fail(name, "expected an array of strings", *v);
+    return out;
+  }
+
+  // The raw value, for nested options; marks the field as read.
+  const Json* Take(const std::string& name) {
+    read_.insert(name);
+    if (!options_.is_object()) return nullptr;
+    auto it = options_.find(name);
+    return it == options_.end() ? nullptr : &*it;
+  }
+
+  void Fail(const std::string& name, const std::string& expected, const Json& got) {
+    if (!status_.ok()) return;
+    status_ = Status::InvalidArgument("target " + target_ + ": option " + prefix_ + name + ": " +
+                                      expected + ", got " + got.dump());
+  }
+
+  // Ok when every option was valid and known.
+  Status Finish() {
+    if (!status_.ok() || !options_.is_object()) return status_;
+    for (const auto& [name, value] : options_.items()) {
+      if (read_.count(name) == 0) {
+        std::string known;
+        for (const std::string& k : read_) known += (known.empty() ? "" : ", ") + k;
+        return Status::InvalidArgument("target " + target_ + ": unknown option '" + prefix_ + name +
+                                       "'; known options: " + known);
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const std::string target_;
+  const Json& options_;
+  const std::string prefix_;
+  std::set<std::string> read_;
+  Status status_;
+};
+
+Result<std::unique_ptr<Target>> MakeMemory(bool unsafe, const Json& json) {
+  OptionReader r(unsafe ? "memory-unsafe" : "memory", json);
+  MemoryTargetOptions o;
+  o.max_latency = std::chrono::microseconds(r.Int("max_latency_us", 0, 0, 60'000'000));
+  o.timeout = std::chrono::milliseconds(r.Int("timeout_ms", o.timeout.count(), 1, kMaxInt));
+  if (unsafe) {
+    o.replication_delay = std::chrono::milliseconds(
+        r.Int("replication_delay_ms", o.replication_delay.count(), 0, kMaxInt));
+  }
+  o.seed = static_cast<uint64_t>(r.Int("seed", 1, 0, kMaxInt));
+  if (Status st = r.Finish(); !st.ok()) return st;
+  return unsafe ? MakeUnsafeMemoryTarget(o) : MakeMemoryTarget(o);
+}
+
+Result<std::unique_ptr<Target>> MakeEtcd(const Json& json) {
+  OptionReader r("etcd", json);
+  EtcdOptions o;
+  o.binary = r.String("binary", o.binary);
+  if (const Json* package = r.Take("package")) {
+    if (package->is_string()) {
+      o.package = package->get<std::string>();
+    } else {
+      r.Fail("package", "expected a Debian package name, or \"\" to install nothing", *package);
+    }
+  }
+  o.dir_name = r.String("dir_name", o.dir_name);
+  o.ports.client = static_cast<int>(r.Int("client_port", o.ports.client, 1, 65535));
+  o.ports.peer = static_cast<int>(r.Int("peer_port", o.ports.peer, 1, 65535));
+  if (const Json* per_node = r.Take("node_ports")) {
+    if (!per_node->is_object()) {
+      r.Fail("node_ports", "expected an object keyed by node name", *per_node);
+    } else {
+      for (const auto& [node, ports] : per_node->items()) {
+        OptionReader nested("etcd", ports, "node_ports." + node + ".");
+        EtcdPorts p;
+        p.client = static_cast<int>(nested.Int("client", o.ports.client, 1, 65535));
+        p.peer = static_cast<int>(nested.Int("peer", o.ports.peer, 1, 65535));
+        if (Status st = nested.Finish(); !st.ok()) return st;
+        o.node_ports[node] = p;
+      }
+    }
+  }
+  o.cluster_token = r.String("cluster_token", o.cluster_token);
+  o.extra_args = r.Strings("extra_args");
+  o.setup_deadline =
+      std::chrono::milliseconds(r.Int("setup_timeout_ms", o.setup_deadline.count(), 1, kMaxInt));
+  o.start_deadline =
+      std::chrono::milliseconds(r.Int("start_timeout_ms", o.start_deadline.count(), 1, kMaxInt));
+  o.client_timeouts.connect = std::chrono::milliseconds(
+      r.Int("connect_timeout_ms", o.client_timeouts.connect.count(), 1, kMaxInt));
+  o.client_timeouts.total = std::chrono::milliseconds(
+      r.Int("request_timeout_ms", o.client_timeouts.total.count(), 1, kMaxInt));
+  o.key_prefix = r.String("key_prefix", o.key_prefix);
+  if (Status st = r.Finish(); !st.ok()) return st;
+  return MakeEtcdTarget(std::move(o));
+}
+
+}  // namespace
+
+std::vector<std::string> TargetNames() { return {"etcd", "memory", "memory-unsafe"}; }
+
+Result<std::unique_ptr<Target>> MakeTarget(std::string_view name, const Json& options) {
+  if (name == "memory") return MakeMemory(false, options);
+  if (name == "memory-unsafe") return MakeMemory(true, options);
+  if (name == "etcd") return MakeEtcd(options);
+  std::string known;
+  for (const std::string& n : TargetNames()) known += (known.empty() ? "" : ", ") + n;
+  return Status::InvalidArgument("unknown target '" + std::string(name) +
+                                 "'; known targets: " + known);
+}
+
+}  // namespace faultline
