@@ -154,6 +154,7 @@ class TestRun {
   std::unique_ptr<Nemesis> nemesis_;
   NemesisContext nemesis_ctx_;
   bool target_set_up_ = false;
+  bool interrupted_ = false;
 
   // Completions posted by workers, consumed by the coordinating thread.
   std::mutex done_mu_;
@@ -174,7 +175,13 @@ Status TestRun::RunPhase(const std::string& name, const std::function<Status()>&
     status = Status::Internal(name + ": " + e.what());
   }
   phase.end_ns = Now();
-  if (!status.ok()) {
+  if (status.code() == Status::Code::kCancelled) {
+    // Ctrl-C or SIGTERM: not a harness error; the partial history is checked.
+    phase.status = "interrupted";
+    phase.error = status.message();
+    interrupted_ = true;
+    log_->Line("phase " + name + ": interrupted: " + status.message());
+  } else if (!status.ok()) {
     phase.status = "failed";
     phase.error = status.ToString();
     errors_.push_back(name + ": " + status.ToString());
@@ -459,6 +466,7 @@ void TestRun::WriteResults(Validity valid, const Json& checkers) {
   }
   results["phases"] = phases;
   if (!errors_.empty()) results["errors"] = errors_;
+  if (interrupted_) results["interrupted"] = true;
   Status s = WriteJsonFile(run_dir_ + "/results.json", results);
   if (!s.ok()) log_->Line("results.json: " + s.ToString());
 }
@@ -513,9 +521,7 @@ Result<TestOutcome> TestRun::Run() {
   }
   if (ok) ok = RunPhase("open clients", [&] { return OpenWorkers(); }).ok();
   if (ok && !Interrupted()) {
-    Status g = RunPhase("run", [&] { return Generate(); });
-    if (g.code() == Status::Code::kCancelled) phases_.back().status = "interrupted";
-    ok = g.ok();
+    ok = RunPhase("run", [&] { return Generate(); }).ok();
   }
   // Whatever happened, the cluster is healed and the workers stopped.
   RunPhase("heal", [&] {
@@ -557,8 +563,9 @@ Result<TestOutcome> TestRun::Run() {
     }
     return Status::Ok();
   });
-  // A run whose phases failed cannot be called valid.
-  if (!errors_.empty() && valid == Validity::kValid) valid = Validity::kUnknown;
+  // A run whose phases failed, or that was cut short, cannot be called valid;
+  // a violation found in a partial history still stands.
+  if ((!errors_.empty() || interrupted_) && valid == Validity::kValid) valid = Validity::kUnknown;
   WriteResults(valid, checkers);
   Status report = report::WriteReport(run_dir_);
   if (!report.ok()) log_->Line("report: " + report.ToString());
@@ -665,7 +672,10 @@ Result<TestOutcome> AnalyzeRun(const std::string& run_dir) {
     checkers[checker->name()] = r.details;
     valid = Combine(valid, r.valid);
   }
-  if (results.contains("errors") && valid == Validity::kValid) valid = Validity::kUnknown;
+  if ((results.contains("errors") || results.value("interrupted", false)) &&
+      valid == Validity::kValid) {
+    valid = Validity::kUnknown;
+  }
   results["valid"] = ValidityToJson(valid);
   results["checkers"] = checkers;
   Status s = WriteJsonFile(run_dir + "/results.json", results);

@@ -37,7 +37,8 @@ echo "test exited $code"
 case "$code" in 0|1|2) ;; *) tail -30 "$work"/store/latest/harness.log; fail "exit $code after SIGINT";; esac
 run="$work/store/latest"
 grep -q "heal" "$run/harness.log" || fail "no heal in harness.log"
-grep -q "phase run: FAILED: cancelled" "$run/harness.log" || fail "run phase not marked interrupted"
+grep -q "phase run: interrupted" "$run/harness.log" || fail "run phase not marked interrupted"
+grep -q "\"interrupted\": true" "$run/results.json" || fail "results.json does not say interrupted"
 for k in 1 2 3; do
   rules=$(ip netns exec "faultline-$name-n$k" iptables -S 2>/dev/null | grep -c -- "-j DROP" || true)
   [ "$rules" -eq 0 ] || fail "n$k still has $rules DROP rules after SIGINT"
