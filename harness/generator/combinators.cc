@@ -590,6 +590,9 @@ class IndependentGen final : public Generator {
             best_key = key;
           }
       }
+      // An op already due is as good as any later group's: stop asking, so
+      // that a test with many groups costs one group's work per op.
+      if (best.has_op() && best.op.time <= ctx.time()) break;
     }
     if (best.has_op()) {
       auto groups = groups_ ? std::make_shared<Groups>(*groups_) : std::make_shared<Groups>();
