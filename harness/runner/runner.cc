@@ -106,6 +106,23 @@ class Worker {
   std::thread thread_;
 };
 
+// Runs every checker of `workload` on `history`: their details by name, each
+// with "valid" and "duration_ns"; *valid becomes the combined verdict.
+Json RunCheckers(Workload& workload, const History& history, Validity* valid) {
+  Json checkers = Json::object();
+  *valid = Validity::kValid;
+  for (auto& checker : workload.Checkers()) {
+    const auto t0 = Clock::now();
+    CheckResult r = checker->Check(history);
+    r.details["valid"] = ValidityToJson(r.valid);
+    r.details["duration_ns"] =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+    checkers[checker->name()] = r.details;
+    *valid = Combine(*valid, r.valid);
+  }
+  return checkers;
+}
+
 struct Phase {
   std::string name;
   int64_t start_ns = 0, end_ns = 0;
@@ -551,15 +568,9 @@ Result<TestOutcome> TestRun::Run() {
   RunPhase("check", [&]() -> Status {
     Result<History> h = ReadHistoryFile(run_dir_ + "/history.jsonl", HistoryFormat::kJsonl);
     if (!h.ok()) return h.status();
-    for (auto& checker : workload_->Checkers()) {
-      const auto t0 = Clock::now();
-      CheckResult r = checker->Check(*h);
-      r.details["valid"] = ValidityToJson(r.valid);
-      r.details["duration_ns"] =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
-      checkers[checker->name()] = r.details;
-      valid = Combine(valid, r.valid);
-      log_->Line("checker " + checker->name() + ": " + ValidityName(r.valid));
+    checkers = RunCheckers(*workload_, *h, &valid);
+    for (const auto& [name, details] : checkers.items()) {
+      log_->Line("checker " + name + ": " + details["valid"].dump());
     }
     return Status::Ok();
   });
@@ -661,17 +672,8 @@ Result<TestOutcome> AnalyzeRun(const std::string& run_dir) {
   if (Result<Json> old = ReadJsonFile(run_dir + "/results.json"); old.ok() && old->is_object()) {
     results = *old;
   }
-  Json checkers = Json::object();
   Validity valid = Validity::kValid;
-  for (auto& checker : (*workload)->Checkers()) {
-    const auto t0 = Clock::now();
-    CheckResult r = checker->Check(*history);
-    r.details["valid"] = ValidityToJson(r.valid);
-    r.details["duration_ns"] =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
-    checkers[checker->name()] = r.details;
-    valid = Combine(valid, r.valid);
-  }
+  const Json checkers = RunCheckers(**workload, *history, &valid);
   if ((results.contains("errors") || results.value("interrupted", false)) &&
       valid == Validity::kValid) {
     valid = Validity::kUnknown;
