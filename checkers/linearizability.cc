@@ -66,7 +66,7 @@ class BitRegion {
 // the two bit regions, so they stay a few words long however long the history.
 class StateCache {
  public:
-  StateCache() { Rehash(1024); }
+  StateCache() { Rehash(64); }
 
   // True when (regions, state) was not in the set; it is then added.
   bool Insert(uint64_t hash, uint64_t state, const BitRegion& a, const BitRegion& b) {
@@ -613,6 +613,12 @@ LinearizabilityResult CheckPartitions(const History& history, std::vector<Partit
     }
   };
   unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
+  // Starting a thread costs about as much as checking a few thousand ops, so
+  // small histories are checked on the calling thread alone.
+  constexpr size_t kOpsPerThread = 4096;
+  if (options.threads == 0) {
+    threads = std::min<unsigned>(threads, static_cast<unsigned>(result.ops_checked / kOpsPerThread + 1));
+  }
   threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(order.size())));
   if (options.cancel && options.cancel->load()) stop = true;
   std::vector<std::thread> pool;

@@ -1,6 +1,8 @@
 // The built-in models. Each compiles ops to ModelOps over interned value ids so
 // that the search steps on 64-bit state handles, never on JSON.
 #include <algorithm>
+#include <deque>
+#include <string_view>
 #include <map>
 #include <numeric>
 #include <unordered_map>
@@ -340,12 +342,26 @@ std::string KvString(const Json& v) {
   return v.dump();
 }
 
+// Interns strings: each distinct string is stored once and named by an id.
+class StringTable {
+ public:
+  uint64_t Intern(std::string_view text) {
+    auto it = ids_.find(text);
+    if (it != ids_.end()) return it->second;
+    const std::string& stored = strings_.emplace_back(text);  // deque: stable address
+    ids_.emplace(stored, strings_.size() - 1);
+    return strings_.size() - 1;
+  }
+  const std::string& Get(uint64_t id) const { return strings_[id]; }
+
+ private:
+  std::deque<std::string> strings_;
+  std::unordered_map<std::string_view, uint64_t> ids_;
+};
+
 class KvInstance : public ModelInstance {
  public:
-  KvInstance(std::vector<std::string> strings, uint64_t init)
-      : strings_(std::move(strings)), init_(init) {
-    for (size_t i = 0; i < strings_.size(); ++i) ids_.emplace(strings_[i], i);
-  }
+  KvInstance(StringTable strings, uint64_t init) : strings_(std::move(strings)), init_(init) {}
   uint64_t Init() override { return init_; }
   bool Step(uint64_t state, const PreparedOp& p, uint64_t* next) override {
     switch (p.op.code) {
@@ -362,21 +378,17 @@ class KvInstance : public ModelInstance {
           *next = memo->second;
           return true;
         }
-        std::string s = strings_[state] + strings_[p.op.a];
-        auto [it, inserted] = ids_.emplace(std::move(s), strings_.size());
-        if (inserted) strings_.push_back(it->first);
-        appended_.emplace(key, it->second);
-        *next = it->second;
+        *next = strings_.Intern(strings_.Get(state) + strings_.Get(p.op.a));
+        appended_.emplace(key, *next);
         return true;
       }
     }
     return false;
   }
-  std::string DescribeState(uint64_t state) const override { return Json(strings_[state]).dump(); }
+  std::string DescribeState(uint64_t state) const override { return Json(strings_.Get(state)).dump(); }
 
  private:
-  std::vector<std::string> strings_;
-  std::unordered_map<std::string, uint64_t> ids_;
+  StringTable strings_;
   struct PairHash {
     size_t operator()(const std::pair<uint64_t, uint64_t>& k) const {
       return std::hash<uint64_t>()(k.first * 0x9E3779B97F4A7C15ull ^ k.second);
@@ -398,19 +410,17 @@ class KvModel : public Model {
     std::vector<Call> calls = MakeCalls(h, pairs);
     std::vector<Partition> out;
     for (auto& [key, group] : GroupByKey(calls)) {
-      std::vector<std::string> strings;
-      std::unordered_map<std::string, int64_t> ids;
-      auto intern = [&](std::string s) {
-        auto [it, inserted] = ids.emplace(s, static_cast<int64_t>(strings.size()));
-        if (inserted) strings.push_back(std::move(s));
-        return it->second;
+      StringTable strings;
+      auto intern = [&](const Json& v) -> int64_t {
+        if (v.is_string()) return static_cast<int64_t>(strings.Intern(v.get_ref<const std::string&>()));
+        return static_cast<int64_t>(strings.Intern(KvString(v)));
       };
       Json key_init = init;
       if (init.is_object()) {
         std::string k = key.is_string() ? key.get<std::string>() : key.dump();
         key_init = init.contains(k) ? init[k] : Json();
       }
-      const uint64_t init_id = static_cast<uint64_t>(intern(KvString(key_init)));
+      const uint64_t init_id = static_cast<uint64_t>(intern(key_init));
       Partition part;
       part.key = key;
       for (const Call* c : group) {
@@ -426,12 +436,12 @@ class KvModel : public Model {
             continue;
           }
           part.ops.push_back(
-              MakePrepared(*c, {kGet, intern(KvString(c->output())), 0}, false, true));
+              MakePrepared(*c, {kGet, intern(c->output()), 0}, false, true));
         } else if (inv.f == "put" || inv.f == "write") {
-          part.ops.push_back(MakePrepared(*c, {kPut, intern(KvString(inv.value)), 0}, crashed));
+          part.ops.push_back(MakePrepared(*c, {kPut, intern(inv.value), 0}, crashed));
         } else if (inv.f == "append") {
           if (!inv.value.is_string()) return BadValue(h, inv, "a string to append");
-          part.ops.push_back(MakePrepared(*c, {kAppend, intern(KvString(inv.value)), 0}, crashed));
+          part.ops.push_back(MakePrepared(*c, {kAppend, intern(inv.value), 0}, crashed));
         } else {
           return UnknownF(h, inv, name(), "get, put, append");
         }
