@@ -6,11 +6,43 @@
 namespace faultline {
 namespace {
 
-void AppendJson(const Json& value, std::string* out) {
-  *out += value.dump(-1, ' ', false, Json::error_handler_t::replace);
+// Recording is on the hot path of every test, so the common shapes (null,
+// integers, plain ASCII strings, arrays of those) are written directly; anything
+// else goes through nlohmann, which also replaces invalid UTF-8.
+void AppendJsonString(const std::string& text, std::string* out) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') {
+      *out += Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
+      return;
+    }
+  }
+  *out += '"';
+  *out += text;
+  *out += '"';
 }
 
-void AppendJsonString(const std::string& text, std::string* out) { AppendJson(Json(text), out); }
+void AppendJson(const Json& value, std::string* out) {
+  switch (value.type()) {
+    case Json::value_t::null: *out += "null"; return;
+    case Json::value_t::boolean: *out += value.get<bool>() ? "true" : "false"; return;
+    case Json::value_t::number_integer: *out += std::to_string(value.get<int64_t>()); return;
+    case Json::value_t::number_unsigned: *out += std::to_string(value.get<uint64_t>()); return;
+    case Json::value_t::string: AppendJsonString(value.get_ref<const std::string&>(), out); return;
+    case Json::value_t::array: {
+      *out += '[';
+      bool first = true;
+      for (const Json& element : value) {
+        if (!first) *out += ',';
+        first = false;
+        AppendJson(element, out);
+      }
+      *out += ']';
+      return;
+    }
+    default:
+      *out += value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+}
 
 Status WriteError(const std::string& path, const char* what, int err) {
   return Status::IoError(path + ": " + what + ": " + std::strerror(err));
