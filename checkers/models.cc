@@ -96,11 +96,33 @@ std::string ValueKey(const Json& v) {
   }
 }
 
+// Whether two keys are the same value in the sense of ValueKey (an integer
+// equals the same unsigned; otherwise the types must match).
+bool SameKey(const Json& a, const Json& b) {
+  if (a.is_number_integer() && b.is_number_integer()) return a == b;
+  return a.type() == b.type() && a == b;
+}
+
 // Groups calls by their op key (dumped), keeping first-seen order.
 std::vector<std::pair<Json, std::vector<const Call*>>> GroupByKey(const std::vector<Call>& calls) {
   std::vector<std::pair<Json, std::vector<const Call*>>> groups;
   std::unordered_map<std::string, size_t> index;
+  // Most histories have few keys: compare directly until there are many.
+  constexpr size_t kLinearScan = 16;
   for (const Call& c : calls) {
+    if (groups.size() <= kLinearScan) {
+      auto it = std::find_if(groups.begin(), groups.end(),
+                             [&](const auto& g) { return SameKey(g.first, c.invoke->key); });
+      if (it != groups.end()) {
+        it->second.push_back(&c);
+        continue;
+      }
+      if (groups.size() < kLinearScan) {
+        groups.emplace_back(c.invoke->key, std::vector<const Call*>{&c});
+        continue;
+      }
+      for (size_t g = 0; g < groups.size(); ++g) index.emplace(ValueKey(groups[g].first), g);
+    }
     auto [it, inserted] = index.emplace(ValueKey(c.invoke->key), groups.size());
     if (inserted) groups.emplace_back(c.invoke->key, std::vector<const Call*>{});
     groups[it->second].second.push_back(&c);
