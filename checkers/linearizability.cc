@@ -433,16 +433,20 @@ void Explain(const History& h, Partition& part, const PartitionSearch& search,
   }
   constexpr size_t kShown = 10;
   const size_t first = prefix.size() > kShown ? prefix.size() - kShown : 0;
+  // Descriptions can be long (a kv string): each is made once, for JSON and text.
+  std::vector<std::string> tail_states;
   for (size_t i = first; i < prefix.size(); ++i) {
+    tail_states.push_back(model.DescribeState(states[i]));
     Json s = OpJson(h, part.ops[prefix[i]]);
-    s["state_after"] = model.DescribeState(states[i]);
-    steps.push_back(s);
+    s["state_after"] = tail_states.back();
+    steps.push_back(std::move(s));
   }
   Json ex = Json::object();
   ex["partition_key"] = part.key;
   ex["prefix_length"] = prefix.size();
-  ex["prefix_tail"] = steps;
-  ex["state"] = model.DescribeState(state);
+  ex["prefix_tail"] = std::move(steps);
+  const std::string state_text = model.DescribeState(state);
+  ex["state"] = state_text;
   std::string text;
   if (blocked >= 0) {
     const PreparedOp& b = part.ops[blocked];
@@ -486,37 +490,38 @@ void Explain(const History& h, Partition& part, const PartitionSearch& search,
       const bool possible = model.Step(state, o, &next);
       Json c = OpJson(h, o);
       c["possible_now"] = possible;
-      if (possible) c["state_after"] = model.DescribeState(next);
-      concurrent.push_back(c);
-      {
-        ctext += "    " + OpText(h, o) + (possible ? "  (possible, -> " +
-                                                       model.DescribeState(next) + ")"
-                                                 : "  (impossible here)") + "\n";
+      ctext += "    " + OpText(h, o);
+      if (possible) {
+        std::string after = model.DescribeState(next);
+        ctext += "  (possible, -> " + after + ")\n";
+        c["state_after"] = std::move(after);
+      } else {
+        ctext += "  (impossible here)\n";
       }
+      concurrent.push_back(std::move(c));
     }
     ex["concurrent_total"] = concurrent_total;
-    ex["concurrent"] = concurrent;
+    ex["concurrent"] = std::move(concurrent);
     text += "Operation " + OpText(h, b) + " cannot be linearized";
     if (!part.key.is_null()) text += " on key " + part.key.dump();
     text += ".\n";
     text += "  The longest linearizable prefix has " + std::to_string(prefix.size()) +
-            " operations and leaves the state " + model.DescribeState(state) + ".\n";
+            " operations and leaves the state " + state_text + ".\n";
     if (!prefix.empty()) {
       text += "  Its last operations:\n";
       for (size_t i = first; i < prefix.size(); ++i) {
-        text += "    " + OpText(h, part.ops[prefix[i]]) + "  -> " +
-                model.DescribeState(states[i]) + "\n";
+        text += "    " + OpText(h, part.ops[prefix[i]]) + "  -> " + tail_states[i - first] + "\n";
       }
     }
-    if (!concurrent.empty()) {
+    if (!overlapping.empty()) {
       text += "  Operations concurrent with it, not yet linearized (" +
               std::to_string(concurrent_total) + (concurrent_total > 10 ? ", nearest 10 shown" : "") +
               "):\n" + ctext;
     }
     text += "  No order of these explains the result the operation returned.\n";
   }
-  result->explanation = ex;
-  result->explanation_text = text;
+  result->explanation = std::move(ex);
+  result->explanation_text = std::move(text);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The built-in models. Each compiles ops to ModelOps over interned value ids so
 // that the search steps on 64-bit state handles, never on JSON.
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <string_view>
 #include <map>
@@ -109,19 +110,28 @@ std::vector<std::pair<Json, std::vector<const Call*>>> GroupByKey(const std::vec
   std::unordered_map<std::string, size_t> index;
   // Most histories have few keys: compare directly until there are many.
   constexpr size_t kLinearScan = 16;
+  // For string keys, the first call's key string: compared without JSON's dispatch.
+  std::vector<const std::string*> group_strings;
   for (const Call& c : calls) {
     if (groups.size() <= kLinearScan) {
-      auto it = std::find_if(groups.begin(), groups.end(),
-                             [&](const auto& g) { return SameKey(g.first, c.invoke->key); });
-      if (it != groups.end()) {
-        it->second.push_back(&c);
+      const Json& key = c.invoke->key;
+      const std::string* text = key.get_ptr<const std::string*>();
+      size_t g = 0;
+      for (; g < groups.size(); ++g) {
+        if (text ? group_strings[g] && *group_strings[g] == *text : SameKey(groups[g].first, key)) {
+          break;
+        }
+      }
+      if (g < groups.size()) {
+        groups[g].second.push_back(&c);
         continue;
       }
       if (groups.size() < kLinearScan) {
-        groups.emplace_back(c.invoke->key, std::vector<const Call*>{&c});
+        groups.emplace_back(key, std::vector<const Call*>{&c});
+        group_strings.push_back(text);
         continue;
       }
-      for (size_t g = 0; g < groups.size(); ++g) index.emplace(ValueKey(groups[g].first), g);
+      for (size_t i = 0; i < groups.size(); ++i) index.emplace(ValueKey(groups[i].first), i);
     }
     auto [it, inserted] = index.emplace(ValueKey(c.invoke->key), groups.size());
     if (inserted) groups.emplace_back(c.invoke->key, std::vector<const Call*>{});
@@ -364,21 +374,89 @@ std::string KvString(const Json& v) {
   return v.dump();
 }
 
-// Interns strings: each distinct string is stored once and named by an id.
+// Interns strings: each distinct string is stored once, in one arena, and
+// named by a dense id. An append is interned without building its result
+// first: the polynomial hash of a+b follows from the hashes of a and b, and a
+// candidate is compared piece by piece. So a search step that revisits a
+// known state costs no allocation, and the table frees a few blocks at the end.
 class StringTable {
  public:
+  StringTable() { slots_.assign(64, 0); }
+
   uint64_t Intern(std::string_view text) {
-    auto it = ids_.find(text);
-    if (it != ids_.end()) return it->second;
-    const std::string& stored = strings_.emplace_back(text);  // deque: stable address
-    ids_.emplace(stored, strings_.size() - 1);
-    return strings_.size() - 1;
+    uint64_t hash = 0, power = 1;
+    for (unsigned char ch : text) {
+      hash = hash * kBase + ch + 1;
+      power *= kBase;
+    }
+    uint32_t* slot = Find(hash, text.size(), [&](const Entry& e) {
+      return std::memcmp(arena_.data() + e.offset, text.data(), text.size()) == 0;
+    });
+    if (*slot != 0) return *slot - 1;
+    const size_t offset = arena_.size();
+    arena_.insert(arena_.end(), text.begin(), text.end());
+    return Add(slot, Entry{offset, text.size(), hash, power});
   }
-  const std::string& Get(uint64_t id) const { return strings_[id]; }
+
+  // The id of Get(a) + Get(b).
+  uint64_t InternConcat(uint64_t a, uint64_t b) {
+    const Entry ea = entries_[a], eb = entries_[b];
+    const uint64_t hash = ea.hash * eb.power + eb.hash;
+    const size_t length = ea.length + eb.length;
+    uint32_t* slot = Find(hash, length, [&](const Entry& e) {
+      const char* c = arena_.data() + e.offset;
+      return std::memcmp(c, arena_.data() + ea.offset, ea.length) == 0 &&
+             std::memcmp(c + ea.length, arena_.data() + eb.offset, eb.length) == 0;
+    });
+    if (*slot != 0) return *slot - 1;
+    const size_t offset = arena_.size();
+    arena_.resize(offset + length);  // may move the arena: copy from it afterwards
+    std::memcpy(arena_.data() + offset, arena_.data() + ea.offset, ea.length);
+    std::memcpy(arena_.data() + offset + ea.length, arena_.data() + eb.offset, eb.length);
+    return Add(slot, Entry{offset, length, hash, ea.power * eb.power});
+  }
+
+  std::string_view Get(uint64_t id) const {
+    return {arena_.data() + entries_[id].offset, entries_[id].length};
+  }
 
  private:
-  std::deque<std::string> strings_;
-  std::unordered_map<std::string_view, uint64_t> ids_;
+  static constexpr uint64_t kBase = 0x100000001B3ull;
+  struct Entry {
+    size_t offset, length;
+    uint64_t hash;   // sum of (byte + 1) * kBase^(length - 1 - i), mod 2^64
+    uint64_t power;  // kBase^length, mod 2^64
+  };
+  static size_t Spread(uint64_t hash) { return (hash * 0x9E3779B97F4A7C15ull) >> 20; }
+
+  // The slot holding an equal string (id + 1), or the empty slot where it goes.
+  template <typename Equal>
+  uint32_t* Find(uint64_t hash, size_t length, Equal equal) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Spread(hash) & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == 0) return &slots_[i];
+      const Entry& e = entries_[slots_[i] - 1];
+      if (e.hash == hash && e.length == length && equal(e)) return &slots_[i];
+    }
+  }
+  uint64_t Add(uint32_t* slot, const Entry& entry) {
+    entries_.push_back(entry);
+    *slot = static_cast<uint32_t>(entries_.size());
+    if (entries_.size() * 2 > slots_.size()) {
+      slots_.assign(slots_.size() * 2, 0);
+      const size_t mask = slots_.size() - 1;
+      for (size_t id = 0; id < entries_.size(); ++id) {
+        size_t i = Spread(entries_[id].hash) & mask;
+        while (slots_[i] != 0) i = (i + 1) & mask;
+        slots_[i] = static_cast<uint32_t>(id + 1);
+      }
+    }
+    return entries_.size() - 1;
+  }
+
+  std::vector<char> arena_;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> slots_;  // id + 1, 0 = empty; a power of two long
 };
 
 class KvInstance : public ModelInstance {
@@ -393,30 +471,18 @@ class KvInstance : public ModelInstance {
       case kPut:
         *next = static_cast<uint64_t>(p.op.a);
         return true;
-      case kAppend: {
-        const std::pair<uint64_t, uint64_t> key{state, static_cast<uint64_t>(p.op.a)};
-        auto memo = appended_.find(key);
-        if (memo != appended_.end()) {
-          *next = memo->second;
-          return true;
-        }
-        *next = strings_.Intern(strings_.Get(state) + strings_.Get(p.op.a));
-        appended_.emplace(key, *next);
+      case kAppend:
+        *next = strings_.InternConcat(state, static_cast<uint64_t>(p.op.a));
         return true;
-      }
     }
     return false;
   }
-  std::string DescribeState(uint64_t state) const override { return Json(strings_.Get(state)).dump(); }
+  std::string DescribeState(uint64_t state) const override {
+    return Json(std::string(strings_.Get(state))).dump();
+  }
 
  private:
   StringTable strings_;
-  struct PairHash {
-    size_t operator()(const std::pair<uint64_t, uint64_t>& k) const {
-      return std::hash<uint64_t>()(k.first * 0x9E3779B97F4A7C15ull ^ k.second);
-    }
-  };
-  std::unordered_map<std::pair<uint64_t, uint64_t>, uint64_t, PairHash> appended_;
   uint64_t init_;
 };
 

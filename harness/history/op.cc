@@ -1,5 +1,7 @@
 #include "harness/history/op.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
 namespace faultline {
@@ -53,32 +55,46 @@ std::string DescribeOp(const Op& op) {
 
 Result<std::vector<OpPair>> PairOps(const History& history) {
   std::vector<OpPair> pairs;
-  std::unordered_map<int64_t, size_t> open;  // process -> index into pairs
+  pairs.reserve(history.ops.size() / 2 + 1);
+  // Open invocation of each process (index into pairs): a vector for the
+  // usual small non-negative process numbers, a map for any others.
+  constexpr size_t kNone = SIZE_MAX;
+  constexpr int64_t kDenseProcesses = 1 << 20;
+  std::vector<size_t> open_dense;
+  std::unordered_map<int64_t, size_t> open_sparse;
+  auto open = [&](int64_t process) -> size_t& {
+    if (process >= 0 && process < kDenseProcesses) {
+      const auto p = static_cast<size_t>(process);
+      if (p >= open_dense.size()) open_dense.resize(std::max(p + 1, 2 * open_dense.size()), kNone);
+      return open_dense[p];
+    }
+    return open_sparse.try_emplace(process, kNone).first->second;
+  };
   auto where = [&](const Op& op) {
     return history.source + ":" + std::to_string(op.line) + ": ";
   };
   for (size_t i = 0; i < history.ops.size(); ++i) {
     const Op& op = history.ops[i];
     if (op.is_nemesis()) continue;
+    size_t& pending = open(op.process);
     if (op.is_invoke()) {
-      auto [it, inserted] = open.emplace(op.process, pairs.size());
-      if (!inserted) {
-        const Op& prev = history.ops[pairs[it->second].invoke];
+      if (pending != kNone) {
+        const Op& prev = history.ops[pairs[pending].invoke];
         return Status::InvalidArgument(
             where(op) + "process " + std::to_string(op.process) +
             " invokes again while its operation from line " + std::to_string(prev.line) +
             " has not completed; expected a completion (ok, fail or info) first");
       }
+      pending = pairs.size();
       pairs.push_back(OpPair{i, std::nullopt});
       continue;
     }
-    auto it = open.find(op.process);
-    if (it == open.end()) {
+    if (pending == kNone) {
       return Status::InvalidArgument(where(op) + "completion (" + OpTypeName(op.type) +
                                      ") of process " + std::to_string(op.process) +
                                      " has no open invocation; expected an invoke first");
     }
-    OpPair& pair = pairs[it->second];
+    OpPair& pair = pairs[pending];
     const Op& inv = history.ops[pair.invoke];
     if (inv.f != op.f) {
       return Status::InvalidArgument(where(op) + "completion has f \"" + op.f +
@@ -86,7 +102,7 @@ Result<std::vector<OpPair>> PairOps(const History& history) {
                                      " has f \"" + inv.f + "\"; expected the same f");
     }
     pair.completion = i;
-    open.erase(it);
+    pending = kNone;
   }
   return pairs;
 }
