@@ -381,7 +381,13 @@ std::string KvString(const Json& v) {
 // known state costs no allocation, and the table frees a few blocks at the end.
 class StringTable {
  public:
-  StringTable() { slots_.assign(64, 0); }
+  // `expected` strings are stored without growing the table.
+  explicit StringTable(size_t expected = 0) {
+    size_t slots = 64;
+    while (slots < 2 * expected) slots *= 2;
+    slots_.assign(slots, 0);
+    entries_.reserve(expected);
+  }
 
   uint64_t Intern(std::string_view text) {
     uint64_t hash = 0, power = 1;
@@ -498,7 +504,7 @@ class KvModel : public Model {
     std::vector<Call> calls = MakeCalls(h, pairs);
     std::vector<Partition> out;
     for (auto& [key, group] : GroupByKey(calls)) {
-      StringTable strings;
+      StringTable strings(2 * group.size());
       auto intern = [&](const Json& v) -> int64_t {
         if (v.is_string()) return static_cast<int64_t>(strings.Intern(v.get_ref<const std::string&>()));
         return static_cast<int64_t>(strings.Intern(KvString(v)));
@@ -511,6 +517,7 @@ class KvModel : public Model {
       const uint64_t init_id = static_cast<uint64_t>(intern(key_init));
       Partition part;
       part.key = key;
+      part.ops.reserve(group.size());
       for (const Call* c : group) {
         const Op& inv = *c->invoke;
         if (c->outcome == Outcome::kFail) {
