@@ -1,6 +1,10 @@
 #include "harness/history/writer.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace faultline {
@@ -88,41 +92,102 @@ std::string OpToJsonLine(const Op& op) {
   return line;
 }
 
-Result<std::unique_ptr<JsonlHistoryWriter>> JsonlHistoryWriter::Open(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "we");
-  if (file == nullptr) return WriteError(path, "cannot open for writing", errno);
-  return std::unique_ptr<JsonlHistoryWriter>(new JsonlHistoryWriter(file, path));
+namespace {
+
+// Under group commit, pending lines are written once they reach this size even
+// before the interval is up, which bounds the memory they hold.
+constexpr size_t kBatchBytes = 1 << 20;
+
+// Writes all of `data` to `fd`, resuming after partial writes and signals.
+bool WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<JsonlHistoryWriter>> JsonlHistoryWriter::Open(
+    const std::string& path, HistoryWriterOptions options) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return WriteError(path, "cannot open for writing", errno);
+  return std::unique_ptr<JsonlHistoryWriter>(new JsonlHistoryWriter(fd, path, options));
+}
+
+JsonlHistoryWriter::JsonlHistoryWriter(int fd, std::string path, HistoryWriterOptions options)
+    : options_(options), path_(std::move(path)), fd_(fd) {
+  if (options_.group_commit.count() > 0) {
+    pending_.reserve(kBatchBytes);
+    flusher_ = std::thread([this] { FlushLoop(); });
+  }
 }
 
 JsonlHistoryWriter::~JsonlHistoryWriter() { (void)Close(); }
 
 Status JsonlHistoryWriter::Append(Op& op) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (file_ == nullptr) return Status::IoError(path_ + ": history writer is already closed");
+  if (fd_ < 0) return Status::IoError(path_ + ": history writer is already closed");
+  if (!error_.ok()) return error_;
   op.index = next_index_;
-  std::string line;
+  const size_t start = pending_.size();
   try {
-    line = OpToJsonLine(op);
+    AppendOpLine(op, op.index, &pending_);
   } catch (const std::exception& e) {
+    pending_.resize(start);
     return Status::Internal(path_ + ": cannot serialise op " + std::to_string(op.index) + ": " +
                             e.what());
   }
-  line += '\n';
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
-    return WriteError(path_, "write failed", errno);
-  }
-  if (std::fflush(file_) != 0) return WriteError(path_, "flush failed", errno);
+  pending_ += '\n';
   ++next_index_;
+  if (options_.group_commit.count() == 0) return WritePendingLocked();
+  // A burst larger than a batch is written now rather than held in memory.
+  if (pending_.size() >= kBatchBytes) return WritePendingLocked();
   return Status::Ok();
 }
 
-Status JsonlHistoryWriter::Close() {
+Status JsonlHistoryWriter::WritePendingLocked() {
+  if (pending_.empty() || !error_.ok()) return error_;
+  if (!WriteAll(fd_, pending_.data(), pending_.size())) {
+    error_ = WriteError(path_, "write failed", errno);
+  }
+  pending_.clear();
+  return error_;
+}
+
+void JsonlHistoryWriter::FlushLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, options_.group_commit);
+    (void)WritePendingLocked();
+  }
+}
+
+Status JsonlHistoryWriter::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (file_ == nullptr) return Status::Ok();
-  int rc = std::fclose(file_);
-  file_ = nullptr;
-  if (rc != 0) return WriteError(path_, "close failed", errno);
-  return Status::Ok();
+  if (fd_ < 0) return error_;
+  return WritePendingLocked();
+}
+
+Status JsonlHistoryWriter::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fd_ < 0) return Status::Ok();
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  Status s = WritePendingLocked();
+  if (::close(fd_) != 0 && s.ok()) s = WriteError(path_, "close failed", errno);
+  fd_ = -1;
+  return s;
 }
 
 Status WriteJsonlHistory(const History& history, const std::string& path) {

@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -142,9 +145,9 @@ TEST(JsonlHistoryWriterTest, AppendsFlushedLinesWithIndices) {
   std::remove(path.c_str());
 }
 
-TEST(JsonlHistoryWriterTest, ConcurrentAppendsGiveWholeLinesAndDistinctIndices) {
+void CheckConcurrentAppends(HistoryWriterOptions options) {
   std::string path = TempPath("concurrent.jsonl");
-  auto writer = JsonlHistoryWriter::Open(path);
+  auto writer = JsonlHistoryWriter::Open(path, options);
   ASSERT_TRUE(writer.ok());
   constexpr int kThreads = 8;
   constexpr int kPerThread = 250;
@@ -181,6 +184,75 @@ TEST(JsonlHistoryWriterTest, ConcurrentAppendsGiveWholeLinesAndDistinctIndices) 
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   EXPECT_TRUE(PairOps(*read).ok());
   std::remove(path.c_str());
+}
+
+TEST(JsonlHistoryWriterTest, ConcurrentAppendsGiveWholeLinesAndDistinctIndices) {
+  CheckConcurrentAppends({});
+}
+
+TEST(JsonlHistoryWriterTest, ConcurrentAppendsUnderGroupCommitStayWholeAndInOrder) {
+  CheckConcurrentAppends({.group_commit = std::chrono::milliseconds(1)});
+}
+
+size_t LineCount(const std::string& path) {
+  const std::string text = ReadAll(path);
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST(JsonlHistoryWriterTest, GroupCommitWritesLinesWithoutBeingAsked) {
+  std::string path = TempPath("group.jsonl");
+  auto writer = JsonlHistoryWriter::Open(path, {.group_commit = std::chrono::milliseconds(5)});
+  ASSERT_TRUE(writer.ok());
+  std::vector<Op> ops = SampleOps();
+  for (Op& op : ops) ASSERT_TRUE((*writer)->Append(op).ok());
+  // The background writer gets them to the file while the writer stays open
+  // (a generous bound: this checks that it happens, not how fast).
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (LineCount(path) < ops.size() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  Result<History> read = ParseHistory(ReadAll(path), path);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_EQ(read->ops.size(), ops.size());
+  for (size_t i = 0; i < ops.size(); ++i)
+    ExpectSameOp(read->ops[i], ops[i], static_cast<int64_t>(i));
+  ASSERT_TRUE((*writer)->Close().ok());
+  std::remove(path.c_str());
+}
+
+TEST(JsonlHistoryWriterTest, FlushAndCloseWriteWhatGroupCommitHolds) {
+  std::string path = TempPath("group-flush.jsonl");
+  // An interval far longer than the test: only Flush and Close write.
+  auto writer = JsonlHistoryWriter::Open(path, {.group_commit = std::chrono::hours(1)});
+  ASSERT_TRUE(writer.ok());
+  std::vector<Op> ops = SampleOps();
+  ASSERT_TRUE((*writer)->Append(ops[0]).ok());
+  ASSERT_TRUE((*writer)->Append(ops[1]).ok());
+  ASSERT_TRUE((*writer)->Flush().ok());
+  EXPECT_EQ(LineCount(path), 2u);
+  for (size_t i = 2; i < ops.size(); ++i) ASSERT_TRUE((*writer)->Append(ops[i]).ok());
+  ASSERT_TRUE((*writer)->Close().ok());
+  EXPECT_EQ(LineCount(path), ops.size());
+  std::remove(path.c_str());
+}
+
+TEST(JsonlHistoryWriterTest, FailedWritesAreReported) {
+  // /dev/full accepts the open and fails every write with ENOSPC.
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  std::vector<Op> ops = SampleOps();
+  auto direct = JsonlHistoryWriter::Open("/dev/full");
+  ASSERT_TRUE(direct.ok());
+  Status s = (*direct)->Append(ops[0]);
+  EXPECT_EQ(s.code(), Status::Code::kIoError);
+  EXPECT_THAT(s.message(), HasSubstr("/dev/full: write failed"));
+
+  auto grouped = JsonlHistoryWriter::Open("/dev/full", {.group_commit = std::chrono::hours(1)});
+  ASSERT_TRUE(grouped.ok());
+  ASSERT_TRUE((*grouped)->Append(ops[0]).ok());  // only queued
+  EXPECT_EQ((*grouped)->Flush().code(), Status::Code::kIoError);
+  // The failure sticks: later appends and the close report it too.
+  EXPECT_EQ((*grouped)->Append(ops[1]).code(), Status::Code::kIoError);
+  EXPECT_EQ((*grouped)->Close().code(), Status::Code::kIoError);
 }
 
 TEST(JsonlHistoryWriterTest, OpenFailsForAnUnwritablePath) {

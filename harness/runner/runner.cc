@@ -39,6 +39,10 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kDrainTimeout = std::chrono::seconds(30);
 // How many of the most recently used keys the final reads cover.
 constexpr size_t kFinalKeys = 5;
+// History lines are written in batches at most this old (one write per batch
+// instead of one per line); Ctrl-C, SIGTERM and errors still write them all.
+// A controller killed outright loses at most this much of the history's end.
+constexpr auto kHistoryGroupCommit = std::chrono::milliseconds(5);
 
 // harness.log: every line stamped with seconds since the test started.
 class HarnessLog {
@@ -515,7 +519,7 @@ Result<TestOutcome> TestRun::Run() {
   Status s = WriteJsonFile(run_dir_ + "/test.json", config_.ToJson());
   if (!s.ok()) return s;
   Result<std::unique_ptr<JsonlHistoryWriter>> history =
-      JsonlHistoryWriter::Open(run_dir_ + "/history.jsonl");
+      JsonlHistoryWriter::Open(run_dir_ + "/history.jsonl", {.group_commit = kHistoryGroupCommit});
   if (!history.ok()) return history.status();
   history_ = std::move(*history);
 
