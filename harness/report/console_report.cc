@@ -42,6 +42,7 @@ std::string Render(const RunData& run) {
     s += line + "\n";
   }
   if (ordered.empty()) s += "  no checker ran\n";
+  if (const std::string note = Interruption(run); !note.empty()) s += "  " + note + "\n";
   for (const std::string& problem : HarnessProblems(run)) s += "  harness error: " + problem + "\n";
   s += "  report:  " + Path(run.run_dir, "report.html") + "\n";
   if (run.has_history) s += "  history: " + Path(run.run_dir, "history.jsonl") + "\n";

@@ -34,7 +34,7 @@ nav a{color:#374151;text-decoration:none;margin-right:14px}
 nav a:hover{text-decoration:underline}
 section{background:#fff;border:1px solid var(--border);border-radius:10px;padding:16px 20px;
 margin:16px 0}
-section.problems{border-color:#f5b5b5;background:#fff6f6}
+section.problems{border-color:#f5b5b5;background:#fff6f6}section.notice{border-color:#f0d58c;background:#fffbea}
 h2{font-size:17px;margin:0 0 10px}
 h3{font-size:14px;margin:16px 0 6px;color:#374151}
 p{margin:6px 0}
@@ -165,6 +165,9 @@ void Banner(const RunData& run, std::string* out) {
 }
 
 void Problems(const RunData& run, std::string* out) {
+  if (const std::string note = Interruption(run); !note.empty()) {
+    *out += "<section class=\"notice\" id=\"interrupted\"><p>" + E(note) + ".</p></section>";
+  }
   const std::vector<std::string> problems = HarnessProblems(run);
   if (problems.empty()) return;
   std::string& h = *out;

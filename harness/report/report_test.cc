@@ -409,5 +409,25 @@ TEST(Report, RenderingToleratesMissingDetails) {
   EXPECT_THAT(ConsoleSummary(run), HasSubstr("faultline: valid — t (run 1)"));
 }
 
+TEST(Report, AnInterruptedRunIsNotAHarnessError) {
+  RunData run;
+  run.run_dir = "store/t/1";
+  run.results = {{"valid", "unknown"},
+                 {"interrupted", true},
+                 {"phases",
+                  {{{"name", "setup"}, {"status", "ok"}},
+                   {{"name", "run"}, {"status", "interrupted"}, {"error", "interrupted"}}}},
+                 {"checkers", {{"stats", {{"valid", true}}}}}};
+  const std::string summary = ConsoleSummary(run);
+  EXPECT_THAT(summary, HasSubstr("interrupted by a signal during phase run"));
+  EXPECT_THAT(summary, Not(HasSubstr("harness error")));
+  const std::string html = RenderHtml(run);
+  EXPECT_THAT(html, HasSubstr("id=\"interrupted\""));
+  EXPECT_THAT(html, Not(HasSubstr("Harness errors")));
+  // A failed phase next to it is still one.
+  run.results["phases"].push_back({{"name", "teardown"}, {"status", "failed"}, {"error", "boom"}});
+  EXPECT_THAT(ConsoleSummary(run), HasSubstr("harness error: phase teardown failed: boom"));
+}
+
 }  // namespace
 }  // namespace faultline::report

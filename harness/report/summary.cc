@@ -92,7 +92,7 @@ std::vector<std::string> HarnessProblems(const RunData& run) {
   if (const Json* phases = Field(run.results, "phases"); phases && phases->is_array()) {
     for (const Json& p : *phases) {
       const std::string status = StringField(p, "status", "unknown");
-      if (status == "ok" || status == "skipped") continue;
+      if (status == "ok" || status == "skipped" || status == "interrupted") continue;
       std::string line = "phase " + StringField(p, "name", "?") + " " + status;
       const std::string error = StringField(p, "error");
       if (!error.empty()) line += ": " + error;
@@ -100,6 +100,22 @@ std::vector<std::string> HarnessProblems(const RunData& run) {
     }
   }
   return out;
+}
+
+std::string Interruption(const RunData& run) {
+  const Json* interrupted = Field(run.results, "interrupted");
+  if (!interrupted || !interrupted->is_boolean() || !interrupted->get<bool>()) return "";
+  std::string phase;
+  if (const Json* phases = Field(run.results, "phases"); phases && phases->is_array()) {
+    for (const Json& p : *phases) {
+      if (StringField(p, "status") == "interrupted") {
+        phase = StringField(p, "name", "?");
+        break;
+      }
+    }
+  }
+  return "interrupted by a signal" + (phase.empty() ? "" : " during phase " + phase) +
+         "; the cluster was healed and the history recorded until then was checked";
 }
 
 }  // namespace faultline::report

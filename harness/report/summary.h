@@ -26,8 +26,13 @@ std::vector<std::pair<std::string, const Json*>> OrderedCheckers(const RunData& 
 std::string CheckerSummary(const std::string& name, const Json& result);
 
 // Harness problems: results.json "errors", then each phase whose status is
-// neither "ok" nor "skipped" ("phase setup failed: <error>").
+// neither "ok", "skipped" nor "interrupted" ("phase setup failed: <error>").
 std::vector<std::string> HarnessProblems(const RunData& run);
+
+// For a run stopped by Ctrl-C or SIGTERM (results.json "interrupted"): which
+// phase the signal stopped, as a sentence; empty otherwise. Not a harness
+// problem: the cluster was healed and the partial history checked.
+std::string Interruption(const RunData& run);
 
 // 12345 -> "12,345".
 std::string Thousands(int64_t n);
