@@ -385,16 +385,23 @@ Outcome PartitionSearch::Run() {
 // An operation as the explanation shows it: invocation and outcome in one object.
 Json OpJson(const History& h, const PreparedOp& p) {
   const Op& inv = h.ops[p.invoke_index];
-  Json j = {{"index", inv.index}, {"line", inv.line}, {"process", inv.process},
-            {"f", inv.f},         {"value", inv.value}};
-  if (!inv.key.is_null()) j["key"] = inv.key;
+  // Filled in place: a braced initializer would build and convert a
+  // temporary array per field.
+  Json j(Json::value_t::object);
+  Json::object_t& o = j.get_ref<Json::object_t&>();
+  o.emplace("index", inv.index);
+  o.emplace("line", inv.line);
+  o.emplace("process", inv.process);
+  o.emplace("f", inv.f);
+  o.emplace("value", inv.value);
+  if (!inv.key.is_null()) o.emplace("key", inv.key);
   if (p.completion_index) {
     const Op& c = h.ops[*p.completion_index];
-    j["type"] = OpTypeName(c.type);
-    j["result"] = c.value;
-    j["completion_index"] = c.index;
+    o.emplace("type", OpTypeName(c.type));
+    o.emplace("result", c.value);
+    o.emplace("completion_index", c.index);
   } else {
-    j["type"] = "never completed";
+    o.emplace("type", "never completed");
   }
   return j;
 }

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <map>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -104,41 +105,65 @@ bool SameKey(const Json& a, const Json& b) {
   return a.type() == b.type() && a == b;
 }
 
-// Groups calls by their op key (dumped), keeping first-seen order.
-std::vector<std::pair<Json, std::vector<const Call*>>> GroupByKey(const std::vector<Call>& calls) {
-  std::vector<std::pair<Json, std::vector<const Call*>>> groups;
-  std::unordered_map<std::string, size_t> index;
+// Calls grouped by their op key, keys in first-seen order and calls in
+// history order within a group. All groups share one array, so grouping costs
+// a few allocations however many keys there are.
+class KeyGroups {
+ public:
+  using Group = std::pair<Json, std::span<const Call* const>>;
+  explicit KeyGroups(const std::vector<Call>& calls);
+  std::vector<Group>::const_iterator begin() const { return groups_.begin(); }
+  std::vector<Group>::const_iterator end() const { return groups_.end(); }
+
+ private:
+  std::vector<const Call*> grouped_;
+  std::vector<Group> groups_;
+};
+
+KeyGroups::KeyGroups(const std::vector<Call>& calls) {
+  std::vector<uint32_t> group_of(calls.size());
+  std::vector<const Json*> keys;
+  std::vector<size_t> sizes;
+  std::unordered_map<std::string, uint32_t> index;
   // Most histories have few keys: compare directly until there are many.
+  // String keys (the usual kind) are compared without JSON's type dispatch.
   constexpr size_t kLinearScan = 16;
-  // For string keys, the first call's key string: compared without JSON's dispatch.
-  std::vector<const std::string*> group_strings;
-  for (const Call& c : calls) {
-    if (groups.size() <= kLinearScan) {
-      const Json& key = c.invoke->key;
-      const std::string* text = key.get_ptr<const std::string*>();
-      size_t g = 0;
-      for (; g < groups.size(); ++g) {
-        if (text ? group_strings[g] && *group_strings[g] == *text : SameKey(groups[g].first, key)) {
-          break;
-        }
+  std::vector<const std::string*> key_strings;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const Json& key = calls[i].invoke->key;
+    const std::string* text = key.get_ptr<const std::string*>();
+    size_t g = 0;
+    if (index.empty()) {
+      while (g < keys.size() &&
+             !(text ? key_strings[g] && *key_strings[g] == *text : SameKey(*keys[g], key))) {
+        ++g;
       }
-      if (g < groups.size()) {
-        groups[g].second.push_back(&c);
-        continue;
+      if (g == keys.size() && keys.size() == kLinearScan) {
+        for (uint32_t k = 0; k < keys.size(); ++k) index.emplace(ValueKey(*keys[k]), k);
       }
-      if (groups.size() < kLinearScan) {
-        groups.emplace_back(key, std::vector<const Call*>{&c});
-        group_strings.push_back(text);
-        continue;
-      }
-      for (size_t i = 0; i < groups.size(); ++i) index.emplace(ValueKey(groups[i].first), i);
     }
-    auto [it, inserted] = index.emplace(ValueKey(c.invoke->key), groups.size());
-    if (inserted) groups.emplace_back(c.invoke->key, std::vector<const Call*>{});
-    groups[it->second].second.push_back(&c);
+    if (!index.empty()) {
+      g = index.emplace(ValueKey(key), static_cast<uint32_t>(keys.size())).first->second;
+    }
+    if (g == keys.size()) {
+      keys.push_back(&key);
+      key_strings.push_back(text);
+      sizes.push_back(0);
+    }
+    group_of[i] = static_cast<uint32_t>(g);
+    ++sizes[g];
   }
-  return groups;
+  std::vector<size_t> next(keys.size(), 0);
+  for (size_t g = 1; g < keys.size(); ++g) next[g] = next[g - 1] + sizes[g - 1];
+  grouped_.resize(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) grouped_[next[group_of[i]]++] = &calls[i];
+  groups_.reserve(keys.size());
+  for (size_t g = 0, start = 0; g < keys.size(); start += sizes[g], ++g) {
+    groups_.emplace_back(*keys[g], std::span<const Call* const>(grouped_.data() + start, sizes[g]));
+  }
 }
+
+KeyGroups GroupByKey(const std::vector<Call>& calls) { return KeyGroups(calls); }
 
 // Interns JSON values as small integers.
 class ValueTable {
@@ -262,7 +287,7 @@ class RegisterModel : public Model {
     int64_t a, b;  // raw value ids. read: a = value; write: a = value; cas / mismatch: a = old, b = new
   };
 
-  Result<Partition> PrepareKey(const History& h, const std::vector<const Call*>& group,
+  Result<Partition> PrepareKey(const History& h, std::span<const Call* const> group,
                                const Json& init) const {
     const char* known = allow_cas_ ? "read, write, cas" : "read, write";
     ValueTable raw;  // every value, once
@@ -390,11 +415,7 @@ class StringTable {
   }
 
   uint64_t Intern(std::string_view text) {
-    uint64_t hash = 0, power = 1;
-    for (unsigned char ch : text) {
-      hash = hash * kBase + ch + 1;
-      power *= kBase;
-    }
+    const uint64_t hash = Hash(text), power = Power(text.size());
     uint32_t* slot = Find(hash, text.size(), [&](const Entry& e) {
       return std::memcmp(arena_.data() + e.offset, text.data(), text.size()) == 0;
     });
@@ -434,6 +455,28 @@ class StringTable {
     uint64_t power;  // kBase^length, mod 2^64
   };
   static size_t Spread(uint64_t hash) { return (hash * 0x9E3779B97F4A7C15ull) >> 20; }
+
+  // Four bytes per step, so that the multiplications of a step do not wait
+  // on each other (a byte at a time is one long chain of multiplications).
+  static uint64_t Hash(std::string_view text) {
+    constexpr uint64_t kB2 = kBase * kBase, kB3 = kB2 * kBase, kB4 = kB3 * kBase;
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    size_t n = text.size();
+    uint64_t hash = 0;
+    for (; n >= 4; p += 4, n -= 4) {
+      hash = hash * kB4 + (p[0] + 1ull) * kB3 + (p[1] + 1ull) * kB2 + (p[2] + 1ull) * kBase +
+             (p[3] + 1ull);
+    }
+    for (; n > 0; ++p, --n) hash = hash * kBase + *p + 1;
+    return hash;
+  }
+  static uint64_t Power(size_t length) {
+    uint64_t result = 1, base = kBase;
+    for (; length > 0; length >>= 1, base *= base) {
+      if (length & 1) result *= base;
+    }
+    return result;
+  }
 
   // The slot holding an equal string (id + 1), or the empty slot where it goes.
   template <typename Equal>
