@@ -145,8 +145,9 @@ TEST(JsonlHistoryWriterTest, AppendsFlushedLinesWithIndices) {
   std::remove(path.c_str());
 }
 
-void CheckConcurrentAppends(HistoryWriterOptions options) {
-  std::string path = TempPath("concurrent.jsonl");
+// `name` is the file's: each test has its own, as ctest runs tests in parallel.
+void CheckConcurrentAppends(const std::string& name, HistoryWriterOptions options) {
+  std::string path = TempPath(name);
   auto writer = JsonlHistoryWriter::Open(path, options);
   ASSERT_TRUE(writer.ok());
   constexpr int kThreads = 8;
@@ -187,11 +188,11 @@ void CheckConcurrentAppends(HistoryWriterOptions options) {
 }
 
 TEST(JsonlHistoryWriterTest, ConcurrentAppendsGiveWholeLinesAndDistinctIndices) {
-  CheckConcurrentAppends({});
+  CheckConcurrentAppends("concurrent.jsonl", {});
 }
 
 TEST(JsonlHistoryWriterTest, ConcurrentAppendsUnderGroupCommitStayWholeAndInOrder) {
-  CheckConcurrentAppends({.group_commit = std::chrono::milliseconds(1)});
+  CheckConcurrentAppends("concurrent-group.jsonl", {.group_commit = std::chrono::milliseconds(1)});
 }
 
 size_t LineCount(const std::string& path) {
