@@ -415,14 +415,14 @@ class StringTable {
   }
 
   uint64_t Intern(std::string_view text) {
-    const uint64_t hash = Hash(text), power = Power(text.size());
+    const uint64_t hash = Hash(text);
     uint32_t* slot = Find(hash, text.size(), [&](const Entry& e) {
       return std::memcmp(arena_.data() + e.offset, text.data(), text.size()) == 0;
     });
     if (*slot != 0) return *slot - 1;
     const size_t offset = arena_.size();
     arena_.insert(arena_.end(), text.begin(), text.end());
-    return Add(slot, Entry{offset, text.size(), hash, power});
+    return Add(slot, Entry{offset, text.size(), hash, Power(text.size())});
   }
 
   // The id of Get(a) + Get(b).
