@@ -62,6 +62,43 @@ class RegisterClientFactory {
   virtual std::unique_ptr<Client> NewRegisterClient() = 0;
 };
 
+// Capability of a target: clients for sets of integers, keyed by op.key (any
+// JSON scalar). Each client speaks:
+//   f "add"   value e (an integer)  -> ok when e is in the set (adding an
+//                                      element already there is ok too)
+//   f "read"  value ignored         -> ok, value = every element, as a JSON
+//                                      array (any order; [] when never added)
+// Honest outcomes as above: an add that may have reached the system but was
+// not acknowledged is info, never fail.
+// Thread-safety: NewSetClient may be called concurrently.
+class SetClientFactory {
+ public:
+  virtual ~SetClientFactory() = default;
+  virtual std::unique_ptr<Client> NewSetClient() = 0;
+};
+
+// Capability of a target: clients for named mutual-exclusion locks, the lock's
+// name in op.key (any JSON scalar). A client is one lock owner (one session,
+// lease or token); it holds at most one lock at a time. Each client speaks:
+//   f "acquire"  -> ok once this client holds the lock (it may wait for it);
+//                   fail when it certainly does not hold it and never will from
+//                   this request (refused, timed out before the request was
+//                   sent, error "lock-busy" when a try-lock found it held);
+//                   info when it may hold it (e.g. timed out after sending).
+//   f "release"  -> ok when this client held the lock and released it; fail
+//                   with error "not-held" when the system says this client did
+//                   not hold it (its lease or TTL ran out: nothing was
+//                   released by this request); info when unknown.
+// A lock service may lose a holder's lock without telling it (a lease expires
+// while the holder is paused): that is exactly what the lock workloads look
+// for, so clients report what the system said and never paper over it.
+// Thread-safety: NewLockClient may be called concurrently.
+class LockClientFactory {
+ public:
+  virtual ~LockClientFactory() = default;
+  virtual std::unique_ptr<Client> NewLockClient() = 0;
+};
+
 // Completions of `invocation` (index and time -1, node `node`).
 Op CompleteOk(const Op& invocation, const std::string& node, Json value);
 Op CompleteFail(const Op& invocation, const std::string& node, std::string error);

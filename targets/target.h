@@ -32,6 +32,8 @@
 namespace faultline {
 
 class RegisterClientFactory;
+class SetClientFactory;
+class LockClientFactory;
 
 // One node of the test, as the target and its clients reach it.
 struct NodeInfo {
@@ -131,8 +133,10 @@ class Target {
   virtual HasPrimaries* primaries() { return nullptr; }
 
   // Typed client factories (client.h): nullptr when the target cannot serve
-  // that workload. More kinds (lock, set, ...) join here as siblings.
+  // that workload.
   virtual RegisterClientFactory* register_clients() { return nullptr; }
+  virtual SetClientFactory* set_clients() { return nullptr; }
+  virtual LockClientFactory* lock_clients() { return nullptr; }
 };
 
 // Runs target.Setup on every node at once (remotes[i] is cluster.nodes[i]'s
