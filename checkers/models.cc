@@ -446,6 +446,10 @@ class StringTable {
   std::string_view Get(uint64_t id) const {
     return {arena_.data() + entries_[id].offset, entries_[id].length};
   }
+  size_t bytes() const {
+    return arena_.capacity() + entries_.capacity() * sizeof(Entry) +
+           slots_.capacity() * sizeof(uint32_t);
+  }
 
  private:
   static constexpr uint64_t kBase = 0x100000001B3ull;
@@ -529,6 +533,7 @@ class KvInstance : public ModelInstance {
   std::string DescribeState(uint64_t state) const override {
     return Json(std::string(strings_.Get(state))).dump();
   }
+  size_t MemoryBytes() const override { return strings_.bytes(); }
 
  private:
   StringTable strings_;
