@@ -1,9 +1,11 @@
 // Writes synthetic histories for side-by-side measurements with other checkers:
 //   make_synthetic_history OPS KEYS PROCS_PER_KEY CRASH_RATE VALUE_DOMAIN SEED > out.jsonl
 //     a cas-register history as JSONL;
-//   make_synthetic_history kv OPS KEYS CLIENTS CRASH_RATE ANOMALY SEED [jsonl|porcupine] > out
+//   make_synthetic_history kv OPS KEYS CLIENTS CRASH_RATE ANOMALY SEED [FORMAT [LATENCY THINK]] > out
 //     a kv history (ANOMALY: none, stale-read, lost-append, duplicated-append),
-//     as JSONL or in Porcupine's kv log format (default).
+//     as JSONL or in Porcupine's kv log format (FORMAT jsonl or porcupine, the
+//     default); LATENCY (default 100) and THINK (default 10) bound each half
+//     of an op's round trip and a client's pause between ops.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,9 +17,9 @@
 namespace {
 
 int KvMain(int argc, char** argv) {
-  if (argc != 8 && argc != 9) {
+  if (argc != 8 && argc != 9 && argc != 11) {
     std::fprintf(stderr,
-                 "usage: %s kv OPS KEYS CLIENTS CRASH_RATE ANOMALY SEED [jsonl|porcupine] > out\n"
+                 "usage: %s kv OPS KEYS CLIENTS CRASH_RATE ANOMALY SEED [jsonl|porcupine [LATENCY THINK]] > out\n"
                  "  ANOMALY: none, stale-read, lost-append, duplicated-append\n",
                  argv[0]);
     return 254;
@@ -29,7 +31,11 @@ int KvMain(int argc, char** argv) {
   o.crash_rate = std::atof(argv[5]);
   const std::string anomaly = argv[6];
   o.seed = std::strtoull(argv[7], nullptr, 10);
-  const std::string format = argc == 9 ? argv[8] : "porcupine";
+  const std::string format = argc >= 9 ? argv[8] : "porcupine";
+  if (argc == 11) {
+    o.max_latency = std::atoi(argv[9]);
+    o.max_think = std::atoi(argv[10]);
+  }
   using faultline::testing::KvAnomaly;
   if (anomaly == "none") {
     o.anomaly = KvAnomaly::kNone;
@@ -45,6 +51,7 @@ int KvMain(int argc, char** argv) {
     return 254;
   }
   if (o.ops <= 0 || o.keys <= 0 || o.clients <= 0 || o.crash_rate < 0 || o.crash_rate > 1 ||
+      o.max_latency < 1 || o.max_think < 1 ||
       (format != "jsonl" && format != "porcupine")) {
     std::fprintf(stderr, "%s: arguments out of range\n", argv[0]);
     return 254;

@@ -471,6 +471,7 @@ void Explain(const History& h, Partition& part, const PartitionSearch& search,
   const auto& prefix = search.best_prefix();
   const int32_t blocked = search.blocked_op();
   ModelInstance& model = *part.model;
+  model.SetMergeStates(false);
   uint64_t state = model.Init();
   Json steps = Json::array();
   std::vector<uint64_t> states;

@@ -35,6 +35,7 @@ struct SyntheticKvOptions {
   double crash_rate = 0.0;  // fraction of puts and appends that crash (never complete)
   double get_share = 0.46, put_share = 0.05;  // the rest are appends
   int max_latency = 100;    // each half of an op's round trip: uniform in [1, max_latency]
+  int max_think = 10;       // a client's pause between ops: uniform in [0, max_think)
   KvAnomaly anomaly = KvAnomaly::kNone;
   // Crashed ops are written as info completions (true) or left without any
   // completion (false, as Porcupine's logs show them).
@@ -168,7 +169,7 @@ inline History SyntheticKvHistory(const SyntheticKvOptions& o) {
       if (!c.result.empty()) completed_at[std::stoll(c.result)] = time;
       emit(c, OpType::kOk, time, Json(c.value));
     }
-    events.emplace(time + static_cast<int64_t>(rng() % 10), kInvoke, ci);
+    events.emplace(time + static_cast<int64_t>(rng() % static_cast<uint64_t>(o.max_think)), kInvoke, ci);
   }
   return h;
 }
