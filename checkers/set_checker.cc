@@ -109,8 +109,13 @@ CheckResult SetChecker::Check(const History& history) {
       if (!final_read || r.done_index > final_read->done_index) final_read = &r;
       for (const Json& e : *r.value) {
         if (!e.is_number_integer()) {
-          return Unknown("read of a non-integer element in key " + k.key.dump() + ": " +
-                         e.dump());
+          // Nothing adds anything but integers: whatever else is read is
+          // unexpected.
+          ++unexpected;
+          if (unexpected_list.size() < max_listed_) {
+            unexpected_list.push_back({{"key", k.key}, {"element", e}});
+          }
+          continue;
         }
         if (!find(e.get<int64_t>())) strays.push_back(e.get<int64_t>());
       }
@@ -132,7 +137,9 @@ CheckResult SetChecker::Check(const History& history) {
     }
     final_elements.clear();
     final_elements.reserve(final_read->value->size());
-    for (const Json& e : *final_read->value) final_elements.push_back(e.get<int64_t>());
+    for (const Json& e : *final_read->value) {
+      if (e.is_number_integer()) final_elements.push_back(e.get<int64_t>());
+    }
     std::sort(final_elements.begin(), final_elements.end());
     auto present = final_elements.begin();
     for (const Add& a : k.adds) {

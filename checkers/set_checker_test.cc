@@ -146,6 +146,12 @@ TEST(SetChecker, OtherOpsAreIgnoredAndBadValuesGiveUnknown) {
 {"type":"ok","process":0,"f":"acquire","key":0}
 )");
   EXPECT_EQ(ignored.valid, Validity::kValid);
+  CheckResult stray = Check(R"(
+{"type":"invoke","process":0,"f":"read","key":0}
+{"type":"ok","process":0,"f":"read","value":["junk"],"key":0}
+)");
+  EXPECT_EQ(stray.valid, Validity::kInvalid);
+  EXPECT_EQ(stray.details["unexpected"][0]["element"], "junk");
   CheckResult bad = Check(R"(
 {"type":"invoke","process":0,"f":"add","value":"x","key":0}
 {"type":"ok","process":0,"f":"add","value":"x","key":0}
