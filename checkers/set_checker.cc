@@ -49,7 +49,13 @@ CheckResult SetChecker::Check(const History& history) {
 
   std::vector<KeyState> keys;
   std::unordered_map<std::string, size_t> key_index;
+  std::unordered_map<int64_t, size_t> int_key_index;  // the common case, without dump()
   auto state_of = [&](const Json& key) -> KeyState& {
+    if (key.is_number_integer()) {
+      auto [it, fresh] = int_key_index.try_emplace(key.get<int64_t>(), keys.size());
+      if (fresh) keys.push_back(KeyState{key, {}, {}});
+      return keys[it->second];
+    }
     auto [it, fresh] = key_index.try_emplace(key.dump(), keys.size());
     if (fresh) keys.push_back(KeyState{key, {}, {}});
     return keys[it->second];
