@@ -153,6 +153,9 @@ Result<std::unique_ptr<Target>> MakeEtcd(const Json& json) {
   o.client_timeouts.total = std::chrono::milliseconds(
       r.Int("request_timeout_ms", o.client_timeouts.total.count(), 1, kMaxInt));
   o.key_prefix = r.String("key_prefix", o.key_prefix);
+  o.lock.ttl = std::chrono::seconds(r.Int("lock_ttl_s", o.lock.ttl.count(), 1, 3600));
+  o.lock.lock_timeout = std::chrono::milliseconds(
+      r.Int("lock_timeout_ms", o.lock.lock_timeout.count(), 1, kMaxInt));
   if (Status st = r.Finish(); !st.ok()) return st;
   return MakeEtcdTarget(std::move(o));
 }

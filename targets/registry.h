@@ -6,7 +6,9 @@
 //                           node_ports {"n1": {"client": P, "peer": P}, ...},
 //                           cluster_token, extra_args [...], setup_timeout_ms,
 //                           start_timeout_ms, connect_timeout_ms,
-//                           request_timeout_ms, key_prefix
+//                           request_timeout_ms, key_prefix, lock_ttl_s (lease
+//                           TTL of lock clients, default 2), lock_timeout_ms
+//                           (how long an acquire may wait, default 10000)
 //
 // Thread-safety: the functions are thread-safe.
 #pragma once

@@ -74,12 +74,8 @@ class RegisterWorkload : public Workload {
 
 }  // namespace
 
-Result<std::unique_ptr<Workload>> MakeWorkload(const std::string& name,
-                                               const WorkloadOptions& options) {
-  if (name == "register") return std::unique_ptr<Workload>(new RegisterWorkload(options));
-  return Status::InvalidArgument("unknown workload \"" + name + "\"; expected one of: register");
+std::unique_ptr<Workload> MakeRegisterWorkload(const WorkloadOptions& options) {
+  return std::make_unique<RegisterWorkload>(options);
 }
-
-std::vector<std::string> WorkloadNames() { return {"register"}; }
 
 }  // namespace faultline

@@ -18,11 +18,12 @@ constexpr const char* kTestUsage =
     "                      [--nemesis-interval S] [--nodes-file F | --nodes n1,n2,...]\n"
     "                      [--concurrency N|Nn] [--seed N] [--store DIR] [--rate OPS]\n"
     "                      [--name NAME] [--check-time-limit S] [--leave-running]\n"
+    "                      [--lock-ttl S] [--lock-hold MS]\n"
     "\n"
     "Deploys target T on the nodes, runs workload W while the nemesis injects\n"
     "faults, records the history, checks it, and writes a report.\n"
     "  --target T           etcd (default), memory, memory-unsafe\n"
-    "  --workload W         register (default)\n"
+    "  --workload W         register (default), set, lock, lock-set\n"
     "  --nemesis LIST       comma-separated: partition, kill, pause (default: none)\n"
     "  --time-limit S       seconds of workload (default 60)\n"
     "  --nemesis-interval S seconds between a fault and its recovery (default 10)\n"
@@ -31,6 +32,8 @@ constexpr const char* kTestUsage =
     "  --concurrency N|Nn   client threads, or N per node (default 2n)\n"
     "  --seed N             seed for the generator and the nemesis (default: time)\n"
     "  --store DIR          where runs are stored (default ./store)\n"
+    "  --lock-ttl S         etcd lock clients' lease TTL in whole seconds (default 2)\n"
+    "  --lock-hold MS       lock, lock-set: longest hold in ms (default 100 / 2000)\n"
     "Exit: 0 valid, 1 invalid, 2 unknown, 254 bad usage, 255 harness error.\n";
 
 std::atomic<bool> g_interrupted{false};
@@ -137,6 +140,18 @@ int RunTest(const Args& args) {
     } else if (a == "--name") {
       if (!value()) return Usage("test", "--name needs a value", kTestUsage);
       config.name = v;
+    } else if (a == "--lock-ttl") {
+      if (!value() || v.empty() || v.size() > 4 ||
+          v.find_first_not_of("0123456789") != std::string::npos || std::atoi(v.c_str()) < 1) {
+        return Usage("test", "--lock-ttl needs whole seconds >= 1, got " + v, kTestUsage);
+      }
+      config.target_options["lock_ttl_s"] = std::atoi(v.c_str());
+    } else if (a == "--lock-hold") {
+      if (!value() || v.empty() || v.size() > 7 ||
+          v.find_first_not_of("0123456789") != std::string::npos || std::atoi(v.c_str()) < 1) {
+        return Usage("test", "--lock-hold needs milliseconds >= 1, got " + v, kTestUsage);
+      }
+      config.workload_options["hold_max_ms"] = std::atoi(v.c_str());
     } else if (a == "--leave-running") {
       config.leave_running = true;
     } else {

@@ -575,6 +575,70 @@ void Files(const RunData& run, std::string* out) {
   h += "</section>";
 }
 
+// The set checker's lost and unexpected elements, and the lock-set
+// workload's overlapping holders: who held the lock at once, and when.
+void SetAndLockDetails(const RunData& run, std::string* out) {
+  std::string& h = *out;
+  if (const Json* set = FindChecker(run, "set")) {
+    const Json* lost = Field(*set, "lost");
+    const Json* unexpected = Field(*set, "unexpected");
+    const bool any = (lost && lost->is_array() && !lost->empty()) ||
+                     (unexpected && unexpected->is_array() && !unexpected->empty());
+    if (any) {
+      h += "<section id=\"set-elements\"><h2>Set: lost and unexpected elements</h2><p>" +
+           E(CheckerSummary("set", *set)) + ".</p><table><tr><th>class</th><th>key</th>"
+           "<th>element</th><th>detail</th></tr>";
+      auto rows = [&](const Json* list, const char* kind) {
+        if (!list || !list->is_array()) return;
+        for (const Json& l : *list) {
+          std::string detail;
+          if (l.contains("acknowledged_at_index")) {
+            detail = "acknowledged at history index " +
+                     ShortJson(l["acknowledged_at_index"], 20, true) +
+                     ", absent from the final read at index " +
+                     ShortJson(l.value("final_read_index", Json()), 20, true);
+          } else if (l.contains("note")) {
+            detail = ShortJson(l["note"], 80, true);
+          } else {
+            detail = "read, but never added";
+          }
+          h += std::string("<tr><td>") + kind + "</td>" + JsonCell(l.value("key", Json())) +
+               JsonCell(l.value("element", Json())) + "<td>" + E(detail) + "</td></tr>";
+        }
+      };
+      rows(lost, "lost");
+      rows(unexpected, "unexpected");
+      h += "</table><p class=\"muted\">Only the first few of each class are listed; counts are "
+           "in results.json.</p></section>";
+    }
+  }
+  if (const Json* holders = FindChecker(run, "holders")) {
+    const Json* overlaps = Field(*holders, "overlaps");
+    if (overlaps && overlaps->is_array() && !overlaps->empty()) {
+      h += "<section id=\"holders\"><h2>Overlapping lock holders</h2><p>" +
+           E(CheckerSummary("holders", *holders)) +
+           ". Each row is two clients that both believed they held the lock at the same time "
+           "(their read-sleep-write intervals overlap on the controller's clock).</p>"
+           "<table><tr><th>first holder</th><th>interval (s)</th><th>second holder</th>"
+           "<th>interval (s)</th><th>overlap</th></tr>";
+      auto holder = [&](const Json& x) {
+        return "<td>process " + E(ShortJson(x.value("process", Json()), 12, true)) + " on " +
+               E(x.value("node", std::string("?"))) + ", element " +
+               E(ShortJson(x.value("element", Json()), 20, true)) + "</td><td>" +
+               E(std::to_string(x.value("start_s", 0.0)).substr(0, 8)) + " – " +
+               E(std::to_string(x.value("end_s", 0.0)).substr(0, 8)) + "</td>";
+      };
+      for (const Json& o : *overlaps) {
+        h += "<tr>" + holder(o.value("first", Json::object())) +
+             holder(o.value("second", Json::object())) + "<td>" +
+             E(std::to_string(static_cast<int64_t>(o.value("overlap_ms", 0.0)))) +
+             " ms</td></tr>";
+      }
+      h += "</table></section>";
+    }
+  }
+}
+
 std::string Render(const RunData& run) {
   std::string h;
   h.reserve(1 << 20);
@@ -599,6 +663,7 @@ std::string Render(const RunData& run) {
   Problems(run, &h);
   Checkers(run, &h);
   for (const auto& [name, result] : OrderedCheckers(run)) Explanation(name, *result, &h);
+  SetAndLockDetails(run, &h);
   Charts(run, &h);
   Percentiles(run, &h);
   Stats(run, &h);

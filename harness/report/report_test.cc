@@ -429,5 +429,34 @@ TEST(Report, AnInterruptedRunIsNotAHarnessError) {
   EXPECT_THAT(ConsoleSummary(run), HasSubstr("harness error: phase teardown failed: boom"));
 }
 
+TEST(Report, ShowsLostSetElementsAndOverlappingLockHolders) {
+  RunData run;
+  run.run_dir = "store/t/1";
+  Json hold_a = {{"process", 12}, {"node", "n1"}, {"element", 66}, {"start_s", 82.64}, {"end_s", 84.25}};
+  Json hold_b = {{"process", 7}, {"node", "n2"}, {"element", 73}, {"start_s", 82.65}, {"end_s", 84.53}};
+  run.results = {
+      {"valid", false},
+      {"checkers",
+       {{"set",
+         {{"valid", false}, {"acknowledged_count", 81}, {"ok_count", 78}, {"lost_count", 3},
+          {"unexpected_count", 0}, {"recovered_count", 0},
+          {"lost", {{{"key", 0}, {"element", 66}, {"acknowledged_at_index", 490},
+                     {"final_read_index", 573}}}},
+          {"unexpected", Json::array()}}},
+        {"holders",
+         {{"valid", false}, {"holds", 81}, {"overlap_count", 5},
+          {"overlaps", {{{"first", hold_a}, {"second", hold_b}, {"overlap_ms", 1603.4}}}}}}}}};
+  const std::string html = RenderHtml(run);
+  EXPECT_THAT(html, HasSubstr("Set: lost and unexpected elements"));
+  EXPECT_THAT(html, HasSubstr("acknowledged at history index 490"));
+  EXPECT_THAT(html, HasSubstr("Overlapping lock holders"));
+  EXPECT_THAT(html, HasSubstr("process 7 on n2, element 73"));
+  EXPECT_THAT(html, HasSubstr("1603 ms"));
+  const std::string summary = ConsoleSummary(run);
+  EXPECT_THAT(summary, HasSubstr("81 acknowledged adds: 78 ok, 3 lost"));
+  EXPECT_THAT(summary, HasSubstr("lost: 66 (key 0)"));
+  EXPECT_THAT(summary, HasSubstr("5 began while another was held; first: process 12 on n1"));
+}
+
 }  // namespace
 }  // namespace faultline::report

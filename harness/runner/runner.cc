@@ -502,6 +502,7 @@ Result<TestOutcome> TestRun::Run() {
   wopts.rate = config_.rate;
   wopts.linearizability.time_limit =
       std::chrono::milliseconds(static_cast<int64_t>(config_.check_time_limit_s * 1000));
+  if (Status st = ApplyWorkloadOptions(config_.workload_options, &wopts); !st.ok()) return st;
   Result<std::unique_ptr<Workload>> workload = MakeWorkload(config_.workload, wopts);
   if (!workload.ok()) return workload.status();
   workload_ = std::move(*workload);
@@ -604,6 +605,7 @@ Json TestConfig::ToJson() const {
           {"target", target},
           {"target_options", target_options},
           {"workload", workload},
+          {"workload_options", workload_options},
           {"nemesis", nemesis},
           {"time_limit_s", time_limit_s},
           {"nemesis_interval_s", nemesis_interval_s},
@@ -625,6 +627,7 @@ Result<TestConfig> TestConfig::FromJson(const Json& j) {
     c.target = j.value("target", c.target);
     c.target_options = j.value("target_options", Json::object());
     c.workload = j.value("workload", c.workload);
+    c.workload_options = j.value("workload_options", Json::object());
     c.nemesis = j.value("nemesis", std::vector<std::string>{});
     c.time_limit_s = j.value("time_limit_s", c.time_limit_s);
     c.nemesis_interval_s = j.value("nemesis_interval_s", c.nemesis_interval_s);
@@ -667,6 +670,7 @@ Result<TestOutcome> AnalyzeRun(const std::string& run_dir) {
   WorkloadOptions wopts;
   wopts.linearizability.time_limit =
       std::chrono::milliseconds(static_cast<int64_t>(config->check_time_limit_s * 1000));
+  if (Status st = ApplyWorkloadOptions(config->workload_options, &wopts); !st.ok()) return st;
   Result<std::unique_ptr<Workload>> workload = MakeWorkload(config->workload, wopts);
   if (!workload.ok()) return workload.status();
   Result<History> history = ReadHistoryFile(run_dir + "/history.jsonl", HistoryFormat::kJsonl);
