@@ -7,6 +7,13 @@
 //                           cluster_token, extra_args [...], setup_timeout_ms,
 //                           start_timeout_ms, connect_timeout_ms,
 //                           request_timeout_ms, key_prefix
+//   zookeeper               options: java, package, classpath, dir_name, client_port,
+//                           quorum_port, election_port,
+//                           node_ports {"n1": {"client": P, "quorum": P, "election": P}},
+//                           tick_time_ms, init_limit, sync_limit, heap_mb, jvm_args [...],
+//                           extra_config ["key=value", ...], setup_timeout_ms,
+//                           start_timeout_ms, session_timeout_ms, connect_timeout_ms,
+//                           acquire_timeout_ms, root, zk_sync_reads (true/false)
 //
 // Thread-safety: the functions are thread-safe.
 #pragma once
