@@ -372,6 +372,9 @@ Result<ZooKeeperMember> DescribeZooKeeperMember(const ZooKeeperOptions& options,
             "-XX:+UseSerialGC",
             "-Djava.net.preferIPv4Stack=true",
             "-Dzookeeper.snapshot.trust.empty=true",
+            // Election rounds back off up to 60 s by default, so a member cut
+            // off for a while would rejoin long after the heal.
+            "-Dzookeeper.fastleader.maxNotificationInterval=2000",
             "-Dorg.slf4j.simpleLogger.showDateTime=true",
             "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ"};
   m.argv.insert(m.argv.end(), options.jvm_args.begin(), options.jvm_args.end());
