@@ -6,6 +6,7 @@
 
 #include "targets/etcd_target.h"
 #include "targets/memory_target.h"
+#include "targets/zookeeper_target.h"
 
 namespace faultline {
 namespace {
@@ -48,6 +49,16 @@ class OptionReader {
       return fallback;
     }
     return v->get<std::string>();
+  }
+
+  bool Bool(const std::string& name, bool fallback) {
+    const Json* v = Take(name);
+    if (v == nullptr) return fallback;
+    if (!v->is_boolean()) {
+      Fail(name, "expected true or false", *v);
+      return fallback;
+    }
+    return v->get<bool>();
   }
 
   std::vector<std::string> Strings(const std::string& name) {
@@ -160,14 +171,67 @@ Result<std::unique_ptr<Target>> MakeEtcd(const Json& json) {
   return MakeEtcdTarget(std::move(o));
 }
 
+Result<std::unique_ptr<Target>> MakeZooKeeper(const Json& json) {
+  using std::chrono::milliseconds;
+  OptionReader r("zookeeper", json);
+  ZooKeeperOptions o;
+  o.java = r.String("java", o.java);
+  if (const Json* package = r.Take("package")) {
+    if (package->is_string()) {
+      o.package = package->get<std::string>();
+    } else {
+      r.Fail("package", "expected a Debian package name, or \"\" to install nothing", *package);
+    }
+  }
+  o.classpath = r.String("classpath", o.classpath);
+  o.dir_name = r.String("dir_name", o.dir_name);
+  o.ports.client = static_cast<int>(r.Int("client_port", o.ports.client, 1, 65535));
+  o.ports.quorum = static_cast<int>(r.Int("quorum_port", o.ports.quorum, 1, 65535));
+  o.ports.election = static_cast<int>(r.Int("election_port", o.ports.election, 1, 65535));
+  if (const Json* per_node = r.Take("node_ports")) {
+    if (!per_node->is_object()) {
+      r.Fail("node_ports", "expected an object keyed by node name", *per_node);
+    } else {
+      for (const auto& [node, ports] : per_node->items()) {
+        OptionReader nested("zookeeper", ports, "node_ports." + node + ".");
+        ZooKeeperPorts p;
+        p.client = static_cast<int>(nested.Int("client", o.ports.client, 1, 65535));
+        p.quorum = static_cast<int>(nested.Int("quorum", o.ports.quorum, 1, 65535));
+        p.election = static_cast<int>(nested.Int("election", o.ports.election, 1, 65535));
+        if (Status st = nested.Finish(); !st.ok()) return st;
+        o.node_ports[node] = p;
+      }
+    }
+  }
+  o.tick_time_ms = static_cast<int>(r.Int("tick_time_ms", o.tick_time_ms, 1, 600'000));
+  o.init_limit = static_cast<int>(r.Int("init_limit", o.init_limit, 1, 10'000));
+  o.sync_limit = static_cast<int>(r.Int("sync_limit", o.sync_limit, 1, 10'000));
+  o.heap_mb = static_cast<int>(r.Int("heap_mb", o.heap_mb, 16, 1'000'000));
+  o.jvm_args = r.Strings("jvm_args");
+  o.extra_config = r.Strings("extra_config");
+  o.setup_deadline = milliseconds(r.Int("setup_timeout_ms", o.setup_deadline.count(), 1, kMaxInt));
+  o.start_deadline = milliseconds(r.Int("start_timeout_ms", o.start_deadline.count(), 1, kMaxInt));
+  o.client.session_timeout = milliseconds(
+      r.Int("session_timeout_ms", o.client.session_timeout.count(), 1, 0x7fffffff));
+  o.client.connect_timeout =
+      milliseconds(r.Int("connect_timeout_ms", o.client.connect_timeout.count(), 1, kMaxInt));
+  o.client.acquire_timeout =
+      milliseconds(r.Int("acquire_timeout_ms", o.client.acquire_timeout.count(), 1, kMaxInt));
+  o.client.root = r.String("root", o.client.root);
+  o.client.sync_reads = r.Bool("zk_sync_reads", o.client.sync_reads);
+  if (Status st = r.Finish(); !st.ok()) return st;
+  return MakeZooKeeperTarget(std::move(o));
+}
+
 }  // namespace
 
-std::vector<std::string> TargetNames() { return {"etcd", "memory", "memory-unsafe"}; }
+std::vector<std::string> TargetNames() { return {"etcd", "memory", "memory-unsafe", "zookeeper"}; }
 
 Result<std::unique_ptr<Target>> MakeTarget(std::string_view name, const Json& options) {
   if (name == "memory") return MakeMemory(false, options);
   if (name == "memory-unsafe") return MakeMemory(true, options);
   if (name == "etcd") return MakeEtcd(options);
+  if (name == "zookeeper") return MakeZooKeeper(options);
   std::string known;
   for (const std::string& n : TargetNames()) known += (known.empty() ? "" : ", ") + n;
   return Status::InvalidArgument("unknown target '" + std::string(name) +

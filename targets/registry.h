@@ -9,6 +9,13 @@
 //                           request_timeout_ms, key_prefix, lock_ttl_s (lease
 //                           TTL of lock clients, default 2), lock_timeout_ms
 //                           (how long an acquire may wait, default 10000)
+//   zookeeper               options: java, package, classpath, dir_name, client_port,
+//                           quorum_port, election_port,
+//                           node_ports {"n1": {"client": P, "quorum": P, "election": P}},
+//                           tick_time_ms, init_limit, sync_limit, heap_mb, jvm_args [...],
+//                           extra_config ["key=value", ...], setup_timeout_ms,
+//                           start_timeout_ms, session_timeout_ms, connect_timeout_ms,
+//                           acquire_timeout_ms, root, zk_sync_reads (true/false)
 //
 // Thread-safety: the functions are thread-safe.
 #pragma once

@@ -32,10 +32,10 @@ TEST(RegistryTest, AcceptsEveryDocumentedOption) {
 }
 
 TEST(RegistryTest, UnknownNamesAndOptionsAreErrorsNamingThem) {
-  Status unknown = Error("zookeeper", "{}");
+  Status unknown = Error("zookeper", "{}");
   EXPECT_EQ(unknown.code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(unknown.message(),
-            "unknown target 'zookeeper'; known targets: etcd, memory, memory-unsafe");
+            "unknown target 'zookeper'; known targets: etcd, memory, memory-unsafe, zookeeper");
 
   Status typo = Error("memory", R"({"latency_us": 5})");
   EXPECT_NE(typo.message().find("unknown option 'latency_us'"), std::string::npos)

@@ -18,11 +18,13 @@ constexpr const char* kTestUsage =
     "                      [--nemesis-interval S] [--nodes-file F | --nodes n1,n2,...]\n"
     "                      [--concurrency N|Nn] [--seed N] [--store DIR] [--rate OPS]\n"
     "                      [--name NAME] [--check-time-limit S] [--leave-running]\n"
-    "                      [--lock-ttl S] [--lock-hold MS]\n"
+    "                      [--lock-ttl S] [--lock-hold MS] [--target-option KEY=VALUE]...\n"
     "\n"
     "Deploys target T on the nodes, runs workload W while the nemesis injects\n"
     "faults, records the history, checks it, and writes a report.\n"
-    "  --target T           etcd (default), memory, memory-unsafe\n"
+    "  --target T           etcd (default), memory, memory-unsafe, zookeeper\n"
+    "  --target-option K=V  a target option (repeatable); V is JSON, or else a string,\n"
+    "                       e.g. --target-option zk_sync_reads=false\n"
     "  --workload W         register (default), set, lock, lock-set\n"
     "  --nemesis LIST       comma-separated: partition, kill, pause (default: none)\n"
     "  --time-limit S       seconds of workload (default 60)\n"
@@ -92,6 +94,15 @@ int RunTest(const Args& args) {
     } else if (a == "--target") {
       if (!value()) return Usage("test", "--target needs a value", kTestUsage);
       config.target = v;
+    } else if (a == "--target-option") {
+      if (!value()) return Usage("test", "--target-option needs KEY=VALUE", kTestUsage);
+      const size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return Usage("test", "--target-option: expected KEY=VALUE, got '" + v + "'", kTestUsage);
+      }
+      const std::string text = v.substr(eq + 1);
+      nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+      config.target_options[v.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(text) : parsed;
     } else if (a == "--workload") {
       if (!value()) return Usage("test", "--workload needs a value", kTestUsage);
       config.workload = v;
