@@ -13,6 +13,7 @@ pkgs=(
   iproute2 iptables openssh-server openssh-client procps psmisc util-linux
   etcd-server etcd-client libfaketime python3
   libxml2-utils
+  redis-server redis-sentinel libhiredis-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do
