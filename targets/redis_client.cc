@@ -43,17 +43,30 @@ struct Outcome {
   bool sent = false;
 };
 
+// Where a client's commands go: the Sentinels' primary, or the owner of the
+// key's hash slot in a Redis Cluster.
+class Link {
+ public:
+  virtual ~Link() = default;
+  virtual void Bind(const NodeInfo& node) = 0;
+  virtual void Drop() = 0;
+  // Runs `argv`, which acts on `key`.
+  virtual Outcome Run(const std::string& key, const std::vector<std::string>& argv) = 0;
+  // A command on the connection the last Run used (no reconnect), e.g. WAIT.
+  virtual Outcome RunOnSame(const std::vector<std::string>& argv) = 0;
+};
+
 // A connection to the current primary, found through the Sentinels.
-class PrimaryLink {
+class PrimaryLink final : public Link {
  public:
   explicit PrimaryLink(const RedisClientConfig& config) : config_(config) {}
 
-  void Bind(const NodeInfo& node) { node_ = node; }
-  void Drop() { conn_.reset(); }
+  void Bind(const NodeInfo& node) override { node_ = node; }
+  void Drop() override { conn_.reset(); }
 
   // Runs `argv` on the primary. Any error reply drops the connection (a
   // READONLY means the primary changed): the next command asks again.
-  Outcome Run(const std::vector<std::string>& argv) {
+  Outcome Run(const std::string&, const std::vector<std::string>& argv) override {
     Outcome out;
     if (conn_ == nullptr) {
       if (Status st = Connect(); !st.ok()) {
@@ -67,8 +80,7 @@ class PrimaryLink {
     return out;
   }
 
-  // The command on the current connection (no reconnect), e.g. WAIT.
-  Outcome RunOnSame(const std::vector<std::string>& argv) {
+  Outcome RunOnSame(const std::vector<std::string>& argv) override {
     Outcome out;
     if (conn_ == nullptr) {
       out.reply = Status::IoError("no connection");
@@ -120,19 +132,184 @@ class PrimaryLink {
   std::unique_ptr<RedisConnection> conn_;
 };
 
-// Shared shape of the sentinel clients: Open binds, Invoke dispatches.
+
+// Keys to hash slots, as Redis Cluster does: CRC16 (XMODEM) of the key, or of
+// its hash tag (the text between the first '{' and the next '}', when not
+// empty), modulo 16384.
+uint16_t Crc16(const std::string& data) {
+  uint16_t crc = 0;
+  for (unsigned char byte : data) {
+    crc ^= static_cast<uint16_t>(byte) << 8;
+    for (int bit = 0; bit < 8; ++bit) {
+      crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021)
+                           : static_cast<uint16_t>(crc << 1);
+    }
+  }
+  return crc;
+}
+
+// A slot map of a Redis Cluster, learnt from CLUSTER SLOTS and corrected by
+// MOVED redirects; ASK redirects are followed once with ASKING.
+class ClusterLink final : public Link {
+ public:
+  explicit ClusterLink(const RedisClientConfig& config) : config_(config) {}
+
+  void Bind(const NodeInfo& node) override { node_ = node; }
+  void Drop() override {
+    conns_.clear();
+    last_ = nullptr;
+  }
+
+  Outcome Run(const std::string& key, const std::vector<std::string>& argv) override {
+    Outcome out;
+    last_ = nullptr;
+    if (slots_.empty()) {
+      if (Status st = Refresh(); !st.ok()) {
+        out.reply = st;
+        return out;
+      }
+    }
+    std::string address = slots_[RedisKeySlot(key)];
+    bool asking = false;
+    for (int hop = 0; hop < 5; ++hop) {
+      if (address.empty()) {
+        out.reply = Status::Unreachable("no node serves slot " + std::to_string(RedisKeySlot(key)));
+        return out;
+      }
+      Result<RedisConnection*> conn = Connection(address);
+      if (!conn.ok()) {
+        slots_.clear();  // the map may be stale: learn it again next time
+        out.reply = conn.status();
+        out.sent = false;
+        return out;
+      }
+      if (asking) {
+        Result<RedisReply> ok = (*conn)->Command({"ASKING"});
+        if (!ok.ok()) {
+          conns_.erase(address);
+          out.reply = ok.status();
+          out.sent = false;  // the command itself was not sent
+          return out;
+        }
+      }
+      out.sent = true;
+      out.reply = (*conn)->Command(argv);
+      if (!out.reply.ok()) {
+        conns_.erase(address);
+        return out;
+      }
+      const std::string code = out.reply->ErrorCode();
+      if (code == "MOVED" || code == "ASK") {
+        // "MOVED <slot> <host>:<port>": not executed here; go there.
+        const std::string& text = out.reply->str;
+        const size_t space = text.rfind(' ');
+        const std::string target = space == std::string::npos ? "" : text.substr(space + 1);
+        if (code == "MOVED") {
+          const size_t first = text.find(' ');
+          const int slot = std::atoi(text.c_str() + first + 1);
+          if (slot >= 0 && slot < 16384 && slots_.size() == 16384) slots_[slot] = target;
+        }
+        asking = code == "ASK";
+        address = target;
+        out.sent = false;
+        continue;
+      }
+      last_ = (*conn);
+      return out;
+    }
+    return out;
+  }
+
+  Outcome RunOnSame(const std::vector<std::string>& argv) override {
+    Outcome out;
+    if (last_ == nullptr) {
+      out.reply = Status::IoError("no connection");
+      return out;
+    }
+    out.sent = true;
+    out.reply = last_->Command(argv);
+    if (!out.reply.ok()) Drop();
+    return out;
+  }
+
+ private:
+  Result<RedisConnection*> Connection(const std::string& address) {
+    auto it = conns_.find(address);
+    if (it != conns_.end()) return it->second.get();
+    const size_t colon = address.rfind(':');
+    if (colon == std::string::npos) return Status::Unreachable("bad address " + address);
+    Result<std::unique_ptr<RedisConnection>> conn = config_.connector(
+        address.substr(0, colon), std::atoi(address.c_str() + colon + 1), config_.timeouts);
+    if (!conn.ok()) return conn.status();
+    RedisConnection* raw = conn->get();
+    conns_[address] = std::move(*conn);
+    return raw;
+  }
+
+  // Learns the slot map from the first node (own first) that answers.
+  Status Refresh() {
+    std::string errors;
+    const std::vector<RedisEndpoint> seeds =
+        config_.sentinels ? config_.sentinels(node_) : std::vector<RedisEndpoint>{};
+    for (const RedisEndpoint& seed : seeds) {
+      const std::string address = seed.host + ":" + std::to_string(seed.port);
+      Result<RedisConnection*> conn = Connection(address);
+      if (!conn.ok()) {
+        errors += (errors.empty() ? "" : "; ") + conn.status().ToString();
+        continue;
+      }
+      Result<RedisReply> r = (*conn)->Command({"CLUSTER", "SLOTS"});
+      if (!r.ok()) conns_.erase(address);
+      if (!r.ok() || r->type != RedisReply::Type::kArray) {
+        errors += (errors.empty() ? "" : "; ") + address + ": " +
+                  (r.ok() ? r->ToString() : r.status().ToString());
+        continue;
+      }
+      std::vector<std::string> slots(16384);
+      for (const RedisReply& range : r->elements) {
+        if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) continue;
+        const std::string owner = range.elements[2].elements[0].str + ":" +
+                                  std::to_string(range.elements[2].elements[1].integer);
+        for (long long s = range.elements[0].integer; s <= range.elements[1].integer && s < 16384;
+             ++s) {
+          if (s >= 0) slots[static_cast<size_t>(s)] = owner;
+        }
+      }
+      slots_ = std::move(slots);
+      return Status::Ok();
+    }
+    return Status::Unreachable("no cluster node answered CLUSTER SLOTS: " + errors);
+  }
+
+  const RedisClientConfig& config_;
+  NodeInfo node_;
+  std::vector<std::string> slots_;  // slot -> "host:port"; empty: unknown
+  std::map<std::string, std::unique_ptr<RedisConnection>> conns_;
+  RedisConnection* last_ = nullptr;
+};
+
+std::unique_ptr<Link> MakeClusterLink(const RedisClientConfig& config) {
+  return std::make_unique<ClusterLink>(config);
+}
+
+// Shared shape of the register and set clients: Open binds, Invoke dispatches.
 class SentinelClientBase : public Client {
  public:
-  explicit SentinelClientBase(RedisClientConfig config)
-      : config_(std::move(config)), link_(config_) {}
+  explicit SentinelClientBase(RedisClientConfig config) : config_(std::move(config)) {
+    if (config_.cluster) {
+      link_ = MakeClusterLink(config_);
+    } else {
+      link_ = std::make_unique<PrimaryLink>(config_);
+    }
+  }
 
   Status Open(const NodeInfo& node) override {
     if (!config_.connector) return Status::InvalidArgument("redis client: no connector");
     node_ = node;
-    link_.Bind(node);
+    link_->Bind(node);
     return Status::Ok();
   }
-  void Close() override { link_.Drop(); }
+  void Close() override { link_->Drop(); }
 
  protected:
   // Completes a write-like op from `out`; `ok_value` is the ok value.
@@ -143,7 +320,7 @@ class SentinelClientBase : public Client {
     }
     if (out.reply->is_error()) return CompleteFail(op, node_.name, "redis: " + out.reply->str);
     if (config_.wait_replicas > 0) {
-      Outcome waited = link_.RunOnSame({"WAIT", std::to_string(config_.wait_replicas),
+      Outcome waited = link_->RunOnSame({"WAIT", std::to_string(config_.wait_replicas),
                                         std::to_string(config_.wait_timeout.count())});
       if (!waited.reply.ok()) return CompleteInfo(op, node_.name, Describe(waited.reply.status()));
       if (waited.reply->type != RedisReply::Type::kInteger) {
@@ -167,7 +344,7 @@ class SentinelClientBase : public Client {
   std::string Key(const Op& op) const { return RedisKey(config_.key_prefix, op.key); }
 
   RedisClientConfig config_;
-  PrimaryLink link_;
+  std::unique_ptr<Link> link_;
   NodeInfo node_;
 };
 
@@ -177,7 +354,7 @@ class RegisterClient final : public SentinelClientBase {
 
   Op Invoke(const Op& op) override {
     if (op.f == "read") {
-      Outcome out = link_.Run({"GET", Key(op)});
+      Outcome out = link_->Run(Key(op), {"GET", Key(op)});
       if (!out.reply.ok() || out.reply->is_error()) return FailRead(op, out);
       if (out.reply->type == RedisReply::Type::kNil) return CompleteOk(op, node_.name, nullptr);
       Json v = Json::parse(out.reply->str, nullptr, false);
@@ -187,8 +364,8 @@ class RegisterClient final : public SentinelClientBase {
       return CompleteOk(op, node_.name, std::move(v));
     }
     if (op.f == "write") {
-      Outcome out = op.value.is_null() ? link_.Run({"DEL", Key(op)})
-                                       : link_.Run({"SET", Key(op), op.value.dump()});
+      Outcome out = op.value.is_null() ? link_->Run(Key(op), {"DEL", Key(op)})
+                                       : link_->Run(Key(op), {"SET", Key(op), op.value.dump()});
       return FinishWrite(op, out, op.value);
     }
     if (op.f == "cas") {
@@ -198,7 +375,7 @@ class RegisterClient final : public SentinelClientBase {
       }
       const Json& expected = op.value[0];
       const Json& desired = op.value[1];
-      Outcome out = link_.Run({"EVAL", kCasScript, "1", Key(op),
+      Outcome out = link_->Run(Key(op), {"EVAL", kCasScript, "1", Key(op),
                                expected.is_null() ? "" : expected.dump(),
                                desired.is_null() ? "" : desired.dump(),
                                expected.is_null() ? "1" : "0", desired.is_null() ? "1" : "0"});
@@ -221,11 +398,11 @@ class SetClient final : public SentinelClientBase {
       if (!op.value.is_number_integer()) {
         return CompleteFail(op, node_.name, "invalid: add needs an integer, got " + op.value.dump());
       }
-      Outcome out = link_.Run({"SADD", Key(op), op.value.dump()});
+      Outcome out = link_->Run(Key(op), {"SADD", Key(op), op.value.dump()});
       return FinishWrite(op, out, op.value);
     }
     if (op.f == "read") {
-      Outcome out = link_.Run({"SMEMBERS", Key(op)});
+      Outcome out = link_->Run(Key(op), {"SMEMBERS", Key(op)});
       if (!out.reply.ok() || out.reply->is_error()) return FailRead(op, out);
       if (out.reply->type != RedisReply::Type::kArray) {
         return CompleteFail(op, node_.name, "redis: unexpected reply " + out.reply->ToString());
@@ -408,6 +585,17 @@ class LockClient final : public Client {
 };
 
 }  // namespace
+
+int RedisKeySlot(const std::string& key) {
+  const size_t open = key.find('{');
+  if (open != std::string::npos) {
+    const size_t close = key.find('}', open + 1);
+    if (close != std::string::npos && close > open + 1) {
+      return Crc16(key.substr(open + 1, close - open - 1)) % 16384;
+    }
+  }
+  return Crc16(key) % 16384;
+}
 
 std::string RedisKey(const std::string& prefix, const Json& key) {
   return prefix + (key.is_string() ? key.get<std::string>() : key.dump());

@@ -5,6 +5,10 @@
 //       script that compares the stored value and sets the new one
 //       atomically. Values are stored as their JSON text.
 //   set (redis-sentinel)       add: SADD; read: SMEMBERS.
+//   register, set (redis-cluster)  the same commands, sent to the node that
+//       owns the key's hash slot (a slot map from CLUSTER SLOTS, corrected by
+//       MOVED redirects; ASK redirects followed once with ASKING). A redirect
+//       means the command was not executed there, so following it is safe.
 //   lock (redis)               acquire: SET <key> <token> NX PX <ttl> with a
 //       fresh random token; release: a Lua compare-and-delete of that token
 //       ("not-held" when the key no longer holds it: the TTL ran out). In
@@ -52,6 +56,9 @@ struct RedisClientConfig {
   std::string key_prefix = "faultline:";
   // Sentinel clients.
   std::string master_name = "faultline";
+  // Redis Cluster instead of Sentinel: `sentinels` then lists the cluster's
+  // nodes to learn the slot map from (CLUSTER SLOTS).
+  bool cluster = false;
   // The Sentinels to ask, in order, for a client bound to `node`.
   std::function<std::vector<RedisEndpoint>(const NodeInfo& node)> sentinels;
   int wait_replicas = 0;
@@ -65,6 +72,9 @@ struct RedisClientConfig {
 std::unique_ptr<Client> MakeRedisSentinelRegisterClient(RedisClientConfig config);
 std::unique_ptr<Client> MakeRedisSentinelSetClient(RedisClientConfig config);
 std::unique_ptr<Client> MakeRedisLockClient(RedisClientConfig config);
+
+// Redis Cluster's hash slot of `key` (0..16383), hash tags included.
+int RedisKeySlot(const std::string& key);
 
 // The Redis key of an op's key: prefix + the key's text (strings bare, other
 // JSON as their dump).

@@ -330,6 +330,72 @@ TEST(RedisLockClientTest, RedlockNeedsAMajority) {
   EXPECT_EQ(servers.held["h4:6379"].count("faultline:L"), 0u);
 }
 
+TEST(RedisKeyTest, SlotsAsRedisClusterComputesThem) {
+  EXPECT_EQ(RedisKeySlot("123456789"), 0x31C3 % 16384);  // CRC16/XMODEM's check value
+  EXPECT_EQ(RedisKeySlot("foo"), 12182);
+  EXPECT_EQ(RedisKeySlot("bar"), 5061);
+  EXPECT_EQ(RedisKeySlot("{user1000}.following"), RedisKeySlot("{user1000}.followers"));
+  EXPECT_EQ(RedisKeySlot("{user1000}.following"), RedisKeySlot("user1000"));
+  EXPECT_EQ(RedisKeySlot("{}foo"), RedisKeySlot("{}foo")) << "empty tag: the whole key";
+  EXPECT_NE(RedisKeySlot("{}foo"), RedisKeySlot("foo"));
+}
+
+// A three-node cluster: each node owns a third of the slots, by the map it
+// was told; commands for another node's slot get MOVED.
+TEST(RedisClusterClientTest, FollowsTheSlotMapAndMovedRedirects) {
+  FakeRedis fake;
+  std::map<std::string, std::string> kv;
+  // Node owning each slot, as the servers see it (the client may lag).
+  auto owner = [](int slot) { return slot < 5461 ? "h1:7000" : slot < 10923 ? "h2:7000" : "h3:7000"; };
+  std::string moved_slot_owner;  // when set, that slot moved there
+  int moved_slot = -1;
+  fake.handler = [&](const std::string& a, const std::vector<std::string>& argv) -> Result<RedisReply> {
+    if (argv[0] == "CLUSTER") {
+      auto range = [](int lo, int hi, const char* host) {
+        return RedisReply::Array({RedisReply::Integer(lo), RedisReply::Integer(hi),
+                                  RedisReply::Array({RedisReply::String(host), RedisReply::Integer(7000)})});
+      };
+      return RedisReply::Array({range(0, 5460, "h1"), range(5461, 10922, "h2"), range(10923, 16383, "h3")});
+    }
+    const int slot = RedisKeySlot(argv[1]);
+    const std::string want = slot == moved_slot ? moved_slot_owner : owner(slot);
+    if (a != want) return RedisReply::Error("MOVED " + std::to_string(slot) + " " + want);
+    if (argv[0] == "SET") {
+      kv[argv[1]] = argv[2];
+      return RedisReply::StatusReply("OK");
+    }
+    auto it = kv.find(argv[1]);
+    return it == kv.end() ? RedisReply::Nil() : RedisReply::String(it->second);
+  };
+  RedisClientConfig config;
+  config.connector = fake.connector();
+  config.cluster = true;
+  config.sentinels = [](const NodeInfo&) {
+    return std::vector<RedisEndpoint>{{"n1", "h1", 7000}, {"n2", "h2", 7000}};
+  };
+  auto c = MakeRedisSentinelRegisterClient(config);
+  ASSERT_TRUE(c->Open({"n1", "h1", ""}).ok());
+  for (int k = 0; k < 20; ++k) {
+    ASSERT_EQ(c->Invoke(MakeOp(0, "write", k, k)).type, OpType::kOk) << k;
+    ASSERT_EQ(c->Invoke(MakeOp(0, "read", Json(), k)).value, k);
+  }
+  int redirects = 0;
+  for (const auto& [address, argv] : fake.log) {
+    if (argv[0] != "CLUSTER") redirects += address != owner(RedisKeySlot(argv[1]));
+  }
+  EXPECT_EQ(redirects, 0) << "the slot map sent every command to its owner";
+  // A slot moves: one MOVED, then the client goes straight to the new owner.
+  moved_slot = RedisKeySlot("faultline:3");
+  moved_slot_owner = "h1:7000" == owner(moved_slot) ? "h2:7000" : "h1:7000";
+  kv.clear();
+  fake.log.clear();
+  EXPECT_EQ(c->Invoke(MakeOp(0, "write", 7, 3)).type, OpType::kOk);
+  EXPECT_EQ(c->Invoke(MakeOp(0, "read", Json(), 3)).value, 7);
+  ASSERT_EQ(fake.log.size(), 3u);
+  EXPECT_EQ(fake.log[1].first, moved_slot_owner);
+  EXPECT_EQ(fake.log[2].first, moved_slot_owner);
+}
+
 TEST(RedisKeyTest, StringsBareOthersDumped) {
   EXPECT_EQ(RedisKey("p:", "a"), "p:a");
   EXPECT_EQ(RedisKey("p:", 7), "p:7");

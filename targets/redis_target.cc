@@ -59,9 +59,9 @@ class RedisTarget final : public Target,
   Pausable* pausable() override { return this; }
   HasLogFiles* log_files() override { return this; }
   HasPrimaries* primaries() override { return this; }
-  RegisterClientFactory* register_clients() override { return sentinel() ? this : nullptr; }
-  SetClientFactory* set_clients() override { return sentinel() ? this : nullptr; }
-  LockClientFactory* lock_clients() override { return sentinel() ? nullptr : this; }
+  RegisterClientFactory* register_clients() override { return plain() ? nullptr : this; }
+  SetClientFactory* set_clients() override { return plain() ? nullptr : this; }
+  LockClientFactory* lock_clients() override { return plain() ? this : nullptr; }
 
   Status Setup(const NodeContext& ctx) override {
     Result<RedisNodeFiles> files = DescribeRedisNode(options_, ctx);
@@ -98,6 +98,9 @@ class RedisTarget final : public Target,
     if (sentinel()) {
       Result<int> spid = StartDaemon(ctx.remote, SentinelSpec(*files, sudo));
       if (!spid.ok()) return Context(ctx, "starting redis-sentinel", spid.status());
+    }
+    if (cluster() && files->first) {
+      if (Status st = CreateCluster(ctx); !st.ok()) return st;
     }
     return Await(ctx, *files, /*healthy=*/true, options_.setup_deadline);
   }
@@ -146,10 +149,11 @@ class RedisTarget final : public Target,
       Result<RedisNodeFiles> files = DescribeRedisNode(options_, ctx);
       if (!files.ok()) return files.status();
       if (!sentinel()) {
-        Status st = Ping(files->host, files->ports.server);
-        if (st.ok()) {
+        Status st = cluster() ? IsMaster(files->host, files->ports.server)
+                              : Ping(files->host, files->ports.server);
+        if (st.ok() || st.code() == Status::Code::kNotFound) {
           ++answered;
-          votes.emplace_back(ctx.node.name, 1);
+          if (st.ok()) votes.emplace_back(ctx.node.name, 1);
         } else {
           errors += (errors.empty() ? "" : "; ") + ctx.node.name + ": " + st.ToString();
         }
@@ -193,6 +197,56 @@ class RedisTarget final : public Target,
 
  private:
   bool sentinel() const { return options_.mode == RedisMode::kSentinel; }
+  bool cluster() const { return options_.mode == RedisMode::kCluster; }
+  bool plain() const { return options_.mode == RedisMode::kPlain; }
+
+  // Ok when the server's ROLE is master; NotFound when it answers otherwise.
+  Status IsMaster(const std::string& host, int port) {
+    auto conn = options_.connector(host, port, kProbeTimeouts);
+    if (!conn.ok()) return conn.status();
+    Result<RedisReply> r = (*conn)->Command({"ROLE"});
+    if (!r.ok()) return r.status();
+    if (r->type == RedisReply::Type::kArray && !r->elements.empty() &&
+        r->elements[0].str == "master") {
+      return Status::Ok();
+    }
+    return Status::NotFound("ROLE answered " + r->ToString());
+  }
+
+  // On the first node: once every node answers PING, joins them into one
+  // cluster with redis-cli (which assigns the slots and the replicas).
+  Status CreateCluster(const NodeContext& ctx) {
+    const auto deadline = Clock::now() + options_.setup_deadline;
+    std::vector<std::string> argv = {"redis-cli", "--cluster", "create"};
+    for (const NodeInfo& n : ctx.cluster.nodes) {
+      const RedisPorts p = PortsOf(options_, n.name);
+      for (;;) {
+        Status st = Ping(n.host, p.server);
+        if (st.ok()) break;
+        if (Clock::now() >= deadline) {
+          return Status::Timeout("redis-cluster: " + n.name + " did not answer within " +
+                                 Seconds(options_.setup_deadline) + ": " + st.ToString());
+        }
+        std::this_thread::sleep_for(kProbeInterval);
+      }
+      argv.push_back(n.host + ":" + std::to_string(p.server));
+    }
+    const int replicas = options_.cluster_replicas >= 0
+                             ? options_.cluster_replicas
+                             : (ctx.cluster.nodes.size() >= 6 ? 1 : 0);
+    argv.insert(argv.end(), {"--cluster-replicas", std::to_string(replicas), "--cluster-yes"});
+    Command create = Command::Argv(argv);
+    create.sudo = ctx.cluster.sudo;
+    create.timeout = std::chrono::seconds(60);
+    Result<CommandResult> r = ctx.remote.Run(create);
+    if (!r.ok()) return Context(ctx, "redis-cli --cluster create", r.status());
+    if (!r->ok() || r->out.find("[OK] All 16384 slots covered") == std::string::npos) {
+      return Status::IoError("redis-cli --cluster create on " + ctx.node.name + " failed (exit " +
+                             std::to_string(r->exit_status) + "): " + r->out.substr(
+                                 r->out.size() > 1500 ? r->out.size() - 1500 : 0) + r->err);
+    }
+    return Status::Ok();
+  }
 
   static Status Context(const NodeContext& ctx, const std::string& what, const Status& st) {
     return StatusWithCode(st.code(), what + " on " + ctx.node.name + ": " + st.message());
@@ -241,7 +295,8 @@ class RedisTarget final : public Target,
     c.master_name = options_.master_name;
     c.wait_replicas = options_.wait_replicas;
     c.wait_timeout = options_.wait_timeout;
-    c.sentinels = [this](const NodeInfo& node) { return Endpoints(node, true); };
+    c.cluster = cluster();
+    c.sentinels = [this](const NodeInfo& node) { return Endpoints(node, sentinel()); };
     // Locks: every instance in the test's order (single mode uses the first
     // node's, so that all clients contend on one instance).
     c.instances = [this](const NodeInfo& node) {
@@ -308,6 +363,16 @@ class RedisTarget final : public Target,
     Result<RedisReply> r = (*conn)->Command({"PING"});
     if (!r.ok()) return "redis-server: " + r.status().ToString();
     if (r->str != "PONG") return "redis-server: PING answered " + r->ToString();
+    if (healthy && cluster()) {
+      r = (*conn)->Command({"CLUSTER", "INFO"});
+      if (!r.ok()) return "redis-server: " + r.status().ToString();
+      if (r->str.find("cluster_state:ok") == std::string::npos ||
+          r->str.find("cluster_known_nodes:" + std::to_string(ctx.cluster.nodes.size()) + "\r") ==
+              std::string::npos) {
+        return "cluster not ok yet";
+      }
+      return "";
+    }
     if (!healthy || !sentinel()) return "";
     if (!files.initial_primary) {
       r = (*conn)->Command({"INFO", "replication"});
@@ -380,7 +445,12 @@ Status ValidPort(int port, const std::string& field) {
 }  // namespace
 
 std::string RedisTargetName(RedisMode mode) {
-  return mode == RedisMode::kSentinel ? "redis-sentinel" : "redis";
+  switch (mode) {
+    case RedisMode::kSentinel: return "redis-sentinel";
+    case RedisMode::kCluster: return "redis-cluster";
+    case RedisMode::kPlain: return "redis";
+  }
+  return "redis";
 }
 
 DaemonSpec RedisServerSpec(const RedisOptions& options, const RedisNodeFiles& files, bool sudo) {
@@ -463,6 +533,7 @@ Result<RedisNodeFiles> DescribeRedisNode(const RedisOptions& options, const Node
   f.ports = PortsOf(options, node.node.name);
   const bool sentinel = options.mode == RedisMode::kSentinel;
   f.initial_primary = sentinel && index == 0;
+  f.first = index == 0;
   const NodeInfo& first = node.cluster.nodes[0];
   const RedisPorts first_ports = PortsOf(options, first.name);
 
@@ -485,6 +556,14 @@ Result<RedisNodeFiles> DescribeRedisNode(const RedisOptions& options, const Node
     if (!f.initial_primary) {
       c += "replicaof " + first.host + " " + std::to_string(first_ports.server) + "\n";
     }
+  }
+  if (options.mode == RedisMode::kCluster) {
+    c += "cluster-enabled yes\n";
+    c += "cluster-config-file nodes.conf\n";  // in dir: Redis keeps it up to date
+    c += "cluster-node-timeout " + std::to_string(options.cluster_node_timeout.count()) + "\n";
+    c += "repl-diskless-sync-delay 0\n";
+    c += "min-replicas-to-write " + std::to_string(options.min_replicas_to_write) + "\n";
+    c += "min-replicas-max-lag " + std::to_string(options.min_replicas_max_lag) + "\n";
   }
   if (!sentinel) return f;
 

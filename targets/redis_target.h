@@ -5,6 +5,11 @@
 //                   every node and watches the primary (quorum: a majority of
 //                   the nodes). Register and set clients ask the Sentinels
 //                   for the current primary and follow failovers.
+//   redis-cluster   Redis Cluster over all nodes (cluster-enabled; the first
+//                   node's Setup runs `redis-cli --cluster create` once every
+//                   node answers), cluster_replicas replicas per primary
+//                   (default: 1 with 6 or more nodes, else 0: redis-cli needs
+//                   3 primaries). Register and set clients follow the slots.
 //   redis           independent primaries (no replication, no Sentinel), for
 //                   lock clients: SET NX PX on the first node, or Redlock over
 //                   every node (lock_mode).
@@ -29,7 +34,8 @@
 //   Pause     SIGSTOP redis-server; Resume: SIGCONT.
 //   LogFiles  redis.log, sentinel.log (and both configs, to see failovers).
 //   Primaries the nodes the Sentinels name as primary (redis-sentinel), most
-//             named first; every answering node (redis).
+//             named first; the nodes whose ROLE is master (redis-cluster);
+//             every answering node (redis).
 //
 // Thread-safety: as Target.
 #pragma once
@@ -47,7 +53,7 @@
 
 namespace faultline {
 
-enum class RedisMode { kSentinel, kPlain };
+enum class RedisMode { kSentinel, kPlain, kCluster };
 
 struct RedisPorts {
   int server = 6379;
@@ -87,6 +93,10 @@ struct RedisOptions {
   std::chrono::milliseconds down_after{2000};
   std::chrono::milliseconds failover_timeout{10000};
 
+  // Redis Cluster.
+  int cluster_replicas = -1;  // -1: 1 with 6 or more nodes, else 0
+  std::chrono::milliseconds cluster_node_timeout{2000};
+
   // Locks (redis mode).
   RedisLockMode lock_mode = RedisLockMode::kSingle;
   std::chrono::milliseconds lock_ttl{5000};
@@ -99,7 +109,7 @@ struct RedisOptions {
   RedisConnector connector;
 };
 
-// "redis-sentinel" or "redis".
+// "redis-sentinel", "redis-cluster" or "redis".
 std::string RedisTargetName(RedisMode mode);
 
 // InvalidArgument naming the field when the options are unusable.
@@ -111,7 +121,8 @@ struct RedisNodeFiles {
       sentinel_pid;
   std::string host;
   RedisPorts ports;
-  bool initial_primary = false;  // the first node of the test
+  bool initial_primary = false;  // the first node of the test (sentinel mode)
+  bool first = false;            // the first node of the test
   std::string server_config;     // redis.conf's text
   std::string sentinel_config;   // sentinel.conf's text; empty in plain mode
 };

@@ -67,6 +67,27 @@ TEST(RedisTargetTest, PlainNodesAreIndependent) {
   EXPECT_TRUE(files->sentinel_config.empty());
 }
 
+TEST(RedisTargetTest, ClusterNodesAreClusterEnabled) {
+  ClusterInfo cluster = Three();
+  FakeRemote remote("n1");
+  RedisOptions options;
+  options.mode = RedisMode::kCluster;
+  auto files = DescribeRedisNode(options, NodeContext{remote, cluster.nodes[0], cluster});
+  ASSERT_TRUE(files.ok());
+  EXPECT_TRUE(files->first);
+  EXPECT_FALSE(files->initial_primary);
+  EXPECT_NE(files->server_config.find("cluster-enabled yes\n"), std::string::npos);
+  EXPECT_NE(files->server_config.find("cluster-node-timeout 2000\n"), std::string::npos);
+  EXPECT_EQ(files->server_config.find("replicaof"), std::string::npos);
+  EXPECT_TRUE(files->sentinel_config.empty());
+  auto t = MakeTarget("redis-cluster", {{"cluster_replicas", 1}});
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ((*t)->name(), "redis-cluster");
+  EXPECT_NE((*t)->register_clients(), nullptr);
+  EXPECT_NE((*t)->set_clients(), nullptr);
+  EXPECT_EQ((*t)->lock_clients(), nullptr);
+}
+
 TEST(RedisTargetTest, ServerSpecIsTheOnePlaceForEnvironment) {
   ClusterInfo cluster = Three();
   FakeRemote remote("n1");

@@ -232,6 +232,15 @@ Result<std::unique_ptr<Target>> MakeRedis(RedisMode mode, const Json& json) {
         r.Int("down_after_ms", o.down_after.count(), 1, kMaxInt));
     o.failover_timeout = std::chrono::milliseconds(
         r.Int("failover_timeout_ms", o.failover_timeout.count(), 1, kMaxInt));
+  } else if (mode == RedisMode::kCluster) {
+    o.cluster_replicas = static_cast<int>(r.Int("cluster_replicas", o.cluster_replicas, 0, 16));
+    o.cluster_node_timeout = std::chrono::milliseconds(
+        r.Int("cluster_node_timeout_ms", o.cluster_node_timeout.count(), 1, kMaxInt));
+    o.min_replicas_to_write =
+        static_cast<int>(r.Int("min_replicas_to_write", o.min_replicas_to_write, 0, 1000));
+    o.wait_replicas = static_cast<int>(r.Int("wait_replicas", o.wait_replicas, 0, 1000));
+    o.wait_timeout =
+        std::chrono::milliseconds(r.Int("wait_timeout_ms", o.wait_timeout.count(), 0, kMaxInt));
   } else {
     if (const Json* mode_json = r.Take("lock_mode")) {
       if (*mode_json == "single") {
@@ -260,7 +269,7 @@ Result<std::unique_ptr<Target>> MakeRedis(RedisMode mode, const Json& json) {
 }  // namespace
 
 std::vector<std::string> TargetNames() {
-  return {"etcd", "memory", "memory-unsafe", "redis", "redis-sentinel"};
+  return {"etcd", "memory", "memory-unsafe", "redis", "redis-cluster", "redis-sentinel"};
 }
 
 Result<std::unique_ptr<Target>> MakeTarget(std::string_view name, const Json& options) {
@@ -269,6 +278,7 @@ Result<std::unique_ptr<Target>> MakeTarget(std::string_view name, const Json& op
   if (name == "etcd") return MakeEtcd(options);
   if (name == "redis-sentinel") return MakeRedis(RedisMode::kSentinel, options);
   if (name == "redis") return MakeRedis(RedisMode::kPlain, options);
+  if (name == "redis-cluster") return MakeRedis(RedisMode::kCluster, options);
   std::string known;
   for (const std::string& n : TargetNames()) known += (known.empty() ? "" : ", ") + n;
   return Status::InvalidArgument("unknown target '" + std::string(name) +

@@ -14,6 +14,10 @@
 //                           wait_replicas, wait_timeout_ms, down_after_ms,
 //                           failover_timeout_ms, setup_timeout_ms, start_timeout_ms,
 //                           connect_timeout_ms, request_timeout_ms, key_prefix
+//   redis-cluster           options: binary, packages, dir_name, port, node_ports,
+//                           appendonly, appendfsync, save, cluster_replicas,
+//                           cluster_node_timeout_ms, min_replicas_to_write,
+//                           wait_replicas, wait_timeout_ms, timeouts, key_prefix
 //   redis                   options: binary, packages, dir_name, port, node_ports,
 //                           appendonly, appendfsync, save, lock_mode ("single" |
 //                           "redlock"), lock_ttl_ms, setup_timeout_ms,
