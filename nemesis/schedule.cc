@@ -101,7 +101,7 @@ GenPtr NemesisGenerator(const std::vector<std::string>& kinds, gen::Duration int
       if (options.partition_shapes.empty()) {
         return gen::Invalid(Status::InvalidArgument(who + ": no partition shapes to choose from"));
       }
-      const std::vector<std::string> known = PartitionShapes();
+      const std::vector<std::string> known = AllPartitionShapes();
       std::vector<GenPtr> shapes;
       for (const std::string& shape : options.partition_shapes) {
         if (std::find(known.begin(), known.end(), shape) == known.end()) {

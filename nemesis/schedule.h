@@ -29,7 +29,10 @@
 namespace faultline {
 
 struct NemesisScheduleOptions {
-  std::vector<std::string> partition_shapes = {"random-halves", "isolate-one", "majorities-ring"};
+  // isolate-primary needs a target with HasPrimaries (otherwise that round's
+  // start-partition fails and changes nothing).
+  std::vector<std::string> partition_shapes = {"random-halves", "isolate-one", "majorities-ring",
+                                               "isolate-primary"};
   Json kill_targets = "one";  // a node selection (node_selection.h)
   Json pause_targets = "one";
 };

@@ -63,7 +63,8 @@ TEST(ScheduleTest, AlternatesFaultAndRecoveryEveryIntervalOnTheNemesisThread) {
   }
   EXPECT_EQ(faults.size(), 3u);
   for (const auto& [f, count] : faults) EXPECT_GT(count, 5) << f;
-  EXPECT_EQ(shapes, (std::set<std::string>{"random-halves", "isolate-one", "majorities-ring"}));
+  EXPECT_EQ(shapes, (std::set<std::string>{"random-halves", "isolate-one", "majorities-ring",
+                                           "isolate-primary"}));
 }
 
 TEST(ScheduleTest, SameSeedSameScheduleOtherSeedOtherSchedule) {

@@ -14,6 +14,7 @@ pkgs=(
   etcd-server etcd-client libfaketime python3
   zookeeper libzookeeper-mt-dev
   libxml2-utils
+  redis-server redis-sentinel libhiredis-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do
