@@ -23,7 +23,7 @@ constexpr const char* kTestUsage =
     "faults, records the history, checks it, and writes a report.\n"
     "  --target T           etcd (default), memory, memory-unsafe\n"
     "  --workload W         register (default)\n"
-    "  --nemesis LIST       comma-separated: partition, kill, pause (default: none)\n"
+    "  --nemesis LIST       comma-separated: partition, kill, pause, clock (default: none)\n"
     "  --time-limit S       seconds of workload (default 60)\n"
     "  --nemesis-interval S seconds between a fault and its recovery (default 10)\n"
     "  --nodes-file F       nodes to use (default: the local cluster's, when one is up)\n"
