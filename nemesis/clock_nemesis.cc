@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <fstream>
@@ -498,7 +499,9 @@ Result<ClockPlan> ChooseClockMechanism(Target& target, const std::vector<std::st
   const bool shimmable = target.clock_shim() != nullptr;
   std::vector<std::string> local;
   for (const std::string& host : hosts) {
-    if (IsThisMachinesKernel(host)) local.push_back(host);
+    if (IsThisMachinesKernel(host) && std::find(local.begin(), local.end(), host) == local.end()) {
+      local.push_back(host);
+    }
   }
   if (!local.empty()) {
     if (!shimmable) {

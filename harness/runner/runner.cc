@@ -513,6 +513,9 @@ Result<TestOutcome> TestRun::Run() {
       if (Result<NodesFile> nodes = ReadNodesFile(config_.nodes_file); nodes.ok()) {
         for (const NodeSpec& spec : nodes->nodes) nemesis_options.hosts.push_back(spec.host);
       }
+    } else {
+      // In-process nodes (memory targets) live on this machine.
+      nemesis_options.hosts.assign(config_.local_nodes.size(), "localhost");
     }
     Result<std::unique_ptr<Nemesis>> nemesis =
         MakeNemesis(config_.nemesis, *target_, nemesis_options);
