@@ -341,7 +341,14 @@ void Charts(const RunData& run, std::string* out) {
   }
   h += "<p class=\"muted\">Each point is one operation at its invocation time. Shaded bands are "
        "fault periods, from the nemesis invoking the fault to the completion of its recovery; "
-       "hover a band for details.</p></section>";
+       "hover a band for details.</p>";
+  if (latency.find("url(#clock-strobe)") != std::string::npos ||
+      latency.find(">clock ") != std::string::npos) {
+    h += "<p class=\"muted\">A lane \"clock nK\" shows node nK's wall clock offset set by the "
+         "clock nemesis: orange ahead, blue behind, striped while strobing between two "
+         "offsets.</p>";
+  }
+  h += "</section>";
 
   h += "<section id=\"throughput\"><h2>Throughput over time</h2>";
   const std::string throughput = ThroughputChartSvg(*perf);

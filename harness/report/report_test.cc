@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "harness/report/charts.h"
 #include "harness/report/summary.h"
 #include "harness/report/testing/example_run.h"
 
@@ -217,6 +218,34 @@ TEST(Report, ValidRunGivesAReportAJunitFileAndASummary) {
   EXPECT_THAT(summary, HasSubstr("report:  " + (run / "report.html").string()));
   EXPECT_THAT(summary, HasSubstr("history: " + (run / "history.jsonl").string()));
   EXPECT_FALSE(fs::exists(run / "report.html.tmp"));
+}
+
+TEST(Report, ClockOffsetsGetALaneEachInTheFaultBands) {
+  Json perf = Json::parse(R"({
+    "time_range": {"start": 0, "end": 60000000000},
+    "throughput": {"bucket_ns": 1000000000,
+                   "buckets": [{"time": 0, "ok": 5, "fail": 0, "info": 0}]},
+    "nemesis": {"intervals": [], "events": [
+      {"time": 10000000000, "f": "bump", "value": {"n2": 120000}},
+      {"time": 20000000000, "f": "reset", "value": {"n1": 0, "n2": 0, "n3": 0}},
+      {"time": 30000000000, "f": "strobe",
+       "value": {"n3": {"strobe_ms": [0, -250], "period_ms": 50, "flips": 90, "for_ms": 5000}}},
+      {"time": 40000000000, "f": "bump", "value": {"n1": -40}},
+      {"time": 45000000000, "f": "kill", "value": {"killed": ["n1"]}}]}})");
+  const std::string svg = ThroughputChartSvg(perf);
+  // One lane per skewed node, in order of first skew; n1's -40 ms is never reset.
+  EXPECT_THAT(svg, HasSubstr(">clock n2<"));
+  EXPECT_THAT(svg, HasSubstr(">clock n3<"));
+  EXPECT_THAT(svg, HasSubstr(">clock n1<"));
+  EXPECT_LT(svg.find(">clock n2<"), svg.find(">clock n3<"));
+  EXPECT_THAT(svg, HasSubstr("n2 clock +120 s: 10 s – 20 s"));
+  EXPECT_THAT(svg, HasSubstr("n3 clock strobe +0 ms / -250 ms: 30 s – 35 s"));
+  EXPECT_THAT(svg, HasSubstr("n1 clock -40 ms: 40 s – 60 s (never reset)"));
+  EXPECT_THAT(svg, HasSubstr("url(#clock-strobe)"));
+  // Other events keep their lane; clock ops are not repeated there.
+  EXPECT_THAT(svg, HasSubstr("kill at 45 s"));
+  EXPECT_THAT(svg, Not(HasSubstr("bump at")));
+  EXPECT_EQ(XmlProblem(svg), "");
 }
 
 TEST(Report, InvalidRunShowsTheExplanation) {

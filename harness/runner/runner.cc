@@ -507,7 +507,19 @@ Result<TestOutcome> TestRun::Run() {
   if (!workload.ok()) return workload.status();
   workload_ = std::move(*workload);
   if (!config_.nemesis.empty()) {
-    Result<std::unique_ptr<Nemesis>> nemesis = MakeNemesis(config_.nemesis, *target_);
+    // The nodes' addresses let a nemesis refuse what cannot work there (the
+    // clock on a shared kernel) before anything is touched.
+    NemesisOptions nemesis_options;
+    if (!config_.nodes_file.empty()) {
+      if (Result<NodesFile> nodes = ReadNodesFile(config_.nodes_file); nodes.ok()) {
+        for (const NodeSpec& spec : nodes->nodes) nemesis_options.hosts.push_back(spec.host);
+      }
+    } else {
+      // In-process nodes (memory targets) live on this machine.
+      nemesis_options.hosts.assign(config_.local_nodes.size(), "localhost");
+    }
+    Result<std::unique_ptr<Nemesis>> nemesis =
+        MakeNemesis(config_.nemesis, *target_, nemesis_options);
     if (!nemesis.ok()) return nemesis.status();
     nemesis_ = std::move(*nemesis);
   }
