@@ -9,7 +9,7 @@ pkgs=(
   build-essential cmake ninja-build clang libclang-rt-14-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   nlohmann-json3-dev libssh-dev libboost1.81-dev libboost-filesystem1.81-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libcli11-dev libcpp-httplib-dev
   iproute2 iptables openssh-server openssh-client procps psmisc util-linux
   etcd-server etcd-client libfaketime python3
   libxml2-utils

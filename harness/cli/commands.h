@@ -20,5 +20,6 @@ int RunCheck(const Args& args);
 int RunCluster(const Args& args);
 int RunTest(const Args& args);
 int RunAnalyze(const Args& args);
+int RunServe(const Args& args);
 
 }  // namespace faultline::cli
