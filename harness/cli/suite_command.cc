@@ -348,7 +348,8 @@ int RunSuite(const Args& args) {
   auto cluster_for = [&](int nodes) -> Result<Cluster> {
     if (auto it = clusters.find(nodes); it != clusters.end()) return it->second;
     Cluster c;
-    c.name = nodes == cluster::kDefaultNodeCount ? cluster : cluster + "-n" + std::to_string(nodes);
+    // The suite's usual size (3) gets the plain name; other sizes their own cluster.
+    c.name = nodes == 3 ? cluster : cluster + "-n" + std::to_string(nodes);
     Result<cluster::ClusterStatus> status = local.GetStatus(c.name);
     if (status.ok() && status->up()) {
       if (static_cast<int>(status->state.nodes.size()) != nodes) {
