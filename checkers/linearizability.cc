@@ -437,8 +437,12 @@ Json OpJson(const History& h, const PreparedOp& p) {
   o.emplace("f", inv.f);
   o.emplace("value", inv.value);
   if (!inv.key.is_null()) o.emplace("key", inv.key);
+  // Times (ns) let a report draw the ops on a time axis; absent when the
+  // source recorded none.
+  if (inv.time >= 0) o.emplace("time", inv.time);
   if (p.completion_index) {
     const Op& c = h.ops[*p.completion_index];
+    if (c.time >= 0) o.emplace("completion_time", c.time);
     o.emplace("type", OpTypeName(c.type));
     o.emplace("result", c.value);
     o.emplace("completion_index", c.index);

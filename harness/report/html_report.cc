@@ -7,6 +7,7 @@
 #include "harness/report/charts.h"
 #include "harness/report/report.h"
 #include "harness/report/summary.h"
+#include "harness/report/timeline.h"
 
 namespace faultline::report {
 namespace {
@@ -270,6 +271,7 @@ void Explanation(const std::string& name, const Json& result, std::string* out) 
       if (key && !key->is_null()) h += " on key <code>" + E(ShortJson(*key, 80)) + "</code>";
       h += ": no order of the operations concurrent with it explains what it returned.</p>";
       h += OpTable({op}, false, op);
+      h += FailingWindowHtml(*ex);
     }
     const Json* state = Field(*ex, "state");
     h += "<p>The longest linearizable prefix has <b>" + Thousands(IntField(*ex, "prefix_length")) +

@@ -193,6 +193,7 @@ TEST(Report, ValidRunGivesAReportAJunitFileAndASummary) {
   EXPECT_THAT(html, HasSubstr(">p99<"));
   EXPECT_THAT(html, HasSubstr("id=\"phases\""));
   EXPECT_THAT(html, Not(HasSubstr("id=\"problems\"")));
+  EXPECT_THAT(html, Not(HasSubstr("The failing window")));
   ExpectSelfContained(html);
 
   const std::string junit = Slurp(run / "junit.xml");
@@ -273,6 +274,11 @@ TEST(Report, InvalidRunShowsTheExplanation) {
   // The prefix tail with states, and the text explanation, escaped.
   EXPECT_THAT(html, HasSubstr("<th>state after</th>"));
   EXPECT_THAT(html, HasSubstr(HtmlEscape(lin["explanation_text"].get<std::string>())));
+  // The failing window, drawn on a time axis from the ops' recorded times.
+  EXPECT_THAT(html, HasSubstr("<h3>The failing window</h3>"));
+  EXPECT_EQ(Count(html, "<g class=\"op blocked\">"), 1u);
+  EXPECT_THAT(html, HasSubstr("<g class=\"op prefix\">"));
+  EXPECT_THAT(html, HasSubstr("time since the test started"));
   ExpectSelfContained(html);
 
   const std::string junit = Slurp(run / "junit.xml");

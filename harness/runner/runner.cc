@@ -19,6 +19,7 @@
 #include "harness/generator/driver.h"
 #include "harness/history/reader.h"
 #include "harness/history/writer.h"
+#include "harness/report/index_page.h"
 #include "harness/report/report.h"
 #include "harness/runner/store.h"
 #include "nemesis/nemesis.h"
@@ -599,6 +600,8 @@ Result<TestOutcome> TestRun::Run() {
   if (!report.ok()) log_->Line("report: " + report.ToString());
   s = UpdateLatestLink(config_.store, run_dir_);
   if (!s.ok()) log_->Line("latest link: " + s.ToString());
+  s = report::WriteStoreIndex(config_.store);
+  if (!s.ok()) log_->Line("store index: " + s.ToString());
 
   TestOutcome outcome;
   outcome.valid = valid;
@@ -704,6 +707,11 @@ Result<TestOutcome> AnalyzeRun(const std::string& run_dir) {
   if (!s.ok()) return s;
   s = report::WriteReport(run_dir);
   if (!s.ok()) return s;
+  // A run inside a store (store/<test>/<run>) changes that store's index.
+  if (const std::filesystem::path store = std::filesystem::path(run_dir).parent_path().parent_path();
+      std::filesystem::exists(store / "index.html")) {
+    (void)report::WriteStoreIndex(store.string());
+  }
   TestOutcome outcome;
   outcome.valid = valid;
   outcome.run_dir = run_dir;
