@@ -1,6 +1,9 @@
 #include "checkers/linearizability.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness/history/reader.h"
 
@@ -229,6 +232,54 @@ TEST(Linearizability, MemoryLimitGivesUnknown) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->valid, Validity::kUnknown);
   EXPECT_NE(r->reason.find("memory limit"), std::string::npos) << r->reason;
+}
+
+// Crashed writes of distinct values, each read by some read, on one register
+// with reads that pin nothing useful: the memo cache grows fast.
+History ExponentialRegisterHistory(int crashed) {
+  Builder b;
+  for (int p = 0; p < crashed; ++p) b.Add(p, kInv, "write", p);
+  for (int p = 0; p < crashed; ++p) {
+    b.Add(100 + p, kInv, "read").Add(100 + p, kOk, "read", p);
+  }
+  b.Add(1000, kInv, "read").Add(1000, kOk, "read", 999);
+  return b.h;
+}
+
+// Runs the check in a child process with a memory limit and returns the
+// child's peak resident size; the child must answer unknown (memory limit).
+size_t PeakResidentBytesUnderLimit(const History& h, const std::string& model, size_t limit) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    LinearizabilityOptions options;
+    options.memory_limit_bytes = limit;
+    options.time_limit = std::chrono::seconds(120);  // a guard only
+    options.threads = 2;
+    auto r = Check(h, model, Json(), options);
+    const bool ok = r.ok() && r->valid == Validity::kUnknown &&
+                    r->reason.find("memory limit") != std::string::npos;
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  rusage usage{};
+  EXPECT_EQ(wait4(pid, &status, 0, &usage), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << model << ": the child did not stop at the memory limit";
+  return static_cast<size_t>(usage.ru_maxrss) * 1024;
+}
+
+TEST(Linearizability, MemoryLimitBoundsThePeakResidentSize) {
+  constexpr size_t kLimit = size_t{128} << 20;
+  const size_t bound = kLimit + kLimit / 10 + (size_t{64} << 20);
+  // The set model interns every set it meets: the interning table, not the
+  // memo cache, is most of the memory.
+  const size_t set_peak = PeakResidentBytesUnderLimit(ExponentialSetHistory(40), "set", kLimit);
+  EXPECT_LE(set_peak, bound) << "set: peak RSS " << (set_peak >> 20) << " MiB";
+  EXPECT_GE(set_peak, kLimit / 2) << "set: the search stopped long before the limit";
+  const size_t reg_peak =
+      PeakResidentBytesUnderLimit(ExponentialRegisterHistory(26), "register", kLimit);
+  EXPECT_LE(reg_peak, bound) << "register: peak RSS " << (reg_peak >> 20) << " MiB";
+  EXPECT_GE(reg_peak, kLimit / 2) << "register: the search stopped long before the limit";
 }
 
 TEST(Linearizability, SmallExponentialHistoryIsDecided) {

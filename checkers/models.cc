@@ -198,10 +198,16 @@ class SeqTable {
  public:
   uint64_t Intern(const std::vector<int64_t>& seq) {
     auto [it, inserted] = ids_.emplace(seq, seqs_.size());
-    if (inserted) seqs_.push_back(seq);
+    if (inserted) {
+      seqs_.push_back(seq);
+      // Two copies of the sequence, a hash node and a bucket, each with
+      // allocator overhead: an estimate close to what malloc really uses.
+      bytes_ += 2 * (seq.size() * sizeof(int64_t) + 16) + 64 + sizeof(std::vector<int64_t>);
+    }
     return it->second;
   }
   const std::vector<int64_t>& Get(uint64_t id) const { return seqs_[id]; }
+  size_t bytes() const { return bytes_ + ids_.bucket_count() * sizeof(void*); }
 
  private:
   struct Hash {
@@ -213,6 +219,7 @@ class SeqTable {
   };
   std::unordered_map<std::vector<int64_t>, uint64_t, Hash> ids_;
   std::vector<std::vector<int64_t>> seqs_;
+  size_t bytes_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -908,6 +915,7 @@ class CollectionInstance : public ModelInstance {
     for (int64_t e : seqs_.Get(state)) arr.push_back(elements_.Get(e));
     return arr.dump();
   }
+  size_t MemoryBytes() const override { return seqs_.bytes(); }
 
  private:
   ValueTable elements_;
@@ -1028,6 +1036,7 @@ class MultiRegisterInstance : public ModelInstance {
     for (size_t i = 0; i < regs_.size(); ++i) obj[regs_[i]] = values_.Get(s[i]);
     return obj.dump();
   }
+  size_t MemoryBytes() const override { return seqs_.bytes(); }
 
  private:
   std::vector<std::string> regs_;
