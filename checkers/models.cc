@@ -538,12 +538,10 @@ class PrefixIndex {
   static constexpr uint64_t kDead = ~uint64_t{0};
 
   // `outputs`: ids in `t` of the distinct strings gets returned.
+  // Outputs mostly share long prefixes, so the table grows with the nodes
+  // rather than being sized for the sum of the outputs' lengths.
   PrefixIndex(const StringTable& t, const std::vector<uint64_t>& outputs) : t_(t) {
-    size_t total = 0;
-    for (uint64_t o : outputs) total += t.Get(o).size();
-    size_t slots = 64;
-    while (slots < 2 * total + 2) slots *= 2;
-    slots_.assign(slots, 0);
+    slots_.assign(64, 0);
     AddNode(Node{0, 0, 0, 0});  // the empty string; its rep does not matter
     for (uint64_t o : outputs) Add(o);
   }
@@ -603,11 +601,18 @@ class PrefixIndex {
   uint32_t AddNode(const Node& node) {
     const uint32_t n = static_cast<uint32_t>(nodes_.size());
     nodes_.push_back(node);
+    if (nodes_.size() * 2 > slots_.size()) {
+      slots_.assign(slots_.size() * 2, 0);
+      for (uint32_t m = 0; m < n; ++m) Place(m);
+    }
+    Place(n);
+    return n;
+  }
+  void Place(uint32_t n) {
     const size_t mask = slots_.size() - 1;
-    size_t i = Spread(node.hash, node.length) & mask;
+    size_t i = Spread(nodes_[n].hash, nodes_[n].length) & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = n + 1;
-    return n;
   }
 
   // Adds the prefixes of output `o` that are not yet nodes: those longer than
