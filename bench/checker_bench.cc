@@ -12,6 +12,7 @@
 
 #include "checkers/linearizability.h"
 #include "checkers/testing/synthetic_history.h"
+#include "checkers/testing/synthetic_kv_history.h"
 #include "harness/history/reader.h"
 
 namespace faultline {
@@ -142,6 +143,87 @@ void BM_Synthetic10kOneKey30PctCrashedSmallDomain(benchmark::State& state) {
                  std::chrono::seconds(10));
 }
 BENCHMARK(BM_Synthetic10kOneKey30PctCrashedSmallDomain)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// Generated kv histories of Porcupine's size class: 50 clients, 4,000 ops
+// over 10 keys (46% gets, 5% puts, 49% appends), one thread so that the CPU
+// time is the checker's work. Args: crash rate in percent of writes, anomaly
+// (0 none, 1 stale read, 2 lost append, 3 duplicated append), latency and
+// think bounds. `valid`: 1 valid, 0 invalid, -1 unknown (a 60 s guard).
+void BM_Kv50Clients(benchmark::State& state) {
+  testing::SyntheticKvOptions o;
+  o.crash_rate = state.range(0) / 100.0;
+  o.anomaly = static_cast<testing::KvAnomaly>(state.range(1));
+  o.max_latency = static_cast<int>(state.range(2));
+  o.max_think = static_cast<int>(state.range(3));
+  o.seed = 1;
+  const History history = testing::SyntheticKvHistory(o);
+  auto model = MakeModel("kv");
+  LinearizabilityOptions lin;
+  lin.threads = 1;
+  lin.time_limit = std::chrono::seconds(60);
+  Validity verdict = Validity::kUnknown;
+  uint64_t configurations = 0;
+  for (auto _ : state) {
+    auto r = CheckLinearizability(history, **model, Json(), lin);
+    verdict = r->valid;
+    configurations = r->configurations;
+  }
+  state.counters["ops"] = static_cast<double>(history.ops.size());
+  state.counters["configurations"] = static_cast<double>(configurations);
+  state.counters["valid"] = verdict == Validity::kValid ? 1 : verdict == Validity::kInvalid ? 0 : -1;
+  state.counters["peak_rss_MiB"] = PeakRssMiB();
+}
+// Porcupine's class (latency 20, think 20) and a harder, more concurrent one
+// (latency 100, think 10); valid and invalid, without and with 2% crashed writes.
+BENCHMARK(BM_Kv50Clients)
+    ->ArgNames({"crash_pct", "anomaly", "latency", "think"})
+    ->Args({0, 0, 20, 20})
+    ->Args({2, 0, 20, 20})
+    ->Args({2, 1, 20, 20})
+    ->Args({2, 3, 20, 20})
+    ->Args({0, 0, 100, 10})
+    ->Args({2, 0, 100, 10})
+    ->Args({2, 1, 100, 10})
+    ->Args({2, 2, 100, 10})
+    ->Args({2, 3, 100, 10})
+    ->Unit(benchmark::kMillisecond);
+
+// Any kv history files, for side-by-side runs with other checkers on the
+// same files: FAULTLINE_KV_FILES=a.txt:b.txt checker_bench --benchmark_filter=KvFiles
+void BM_KvFiles(benchmark::State& state) {
+  const char* env = std::getenv("FAULTLINE_KV_FILES");
+  if (!env) {
+    state.SkipWithError("set FAULTLINE_KV_FILES to a colon-separated list of kv histories");
+    return;
+  }
+  std::vector<History> histories;
+  std::stringstream list(env);
+  for (std::string path; std::getline(list, path, ':');) {
+    auto h = ReadHistoryFile(path);
+    if (!h.ok()) {
+      state.SkipWithError(h.status().message().c_str());
+      return;
+    }
+    histories.push_back(std::move(*h));
+  }
+  auto model = MakeModel("kv");
+  LinearizabilityOptions lin;
+  lin.threads = 1;
+  lin.time_limit = std::chrono::seconds(60);
+  int invalid = 0, unknown = 0;
+  for (auto _ : state) {
+    invalid = unknown = 0;
+    for (const History& h : histories) {
+      auto r = CheckLinearizability(h, **model, Json(), lin);
+      invalid += r->valid == Validity::kInvalid;
+      unknown += r->valid == Validity::kUnknown;
+    }
+  }
+  state.counters["files"] = static_cast<double>(histories.size());
+  state.counters["invalid"] = invalid;
+  state.counters["unknown"] = unknown;
+}
+BENCHMARK(BM_KvFiles)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace faultline

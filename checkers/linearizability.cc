@@ -1,7 +1,10 @@
 #include "checkers/linearizability.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -14,6 +17,19 @@ namespace faultline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Limits are checked once per this many search steps.
+constexpr uint64_t kCheckEvery = 1024;
+
+// The process's resident set size, from /proc; 0 when unreadable.
+size_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, resident = 0;
+  const int n = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
 
 uint64_t SplitMix(uint64_t& x) {
   uint64_t z = (x += 0x9E3779B97F4A7C15ull);
@@ -101,6 +117,17 @@ class StateCache {
   size_t size() const { return size_; }
   size_t bytes() const {
     return arena_.capacity() * sizeof(uint64_t) + slots_.size() * 2 * sizeof(uint64_t);
+  }
+  // Resident bytes now (the arena's unused capacity is never touched), plus
+  // what growing the arrays holds on top while old and new coexist, when that
+  // may happen within `inserts` more inserts of at most `words` words each.
+  size_t bytes_soon(size_t inserts, size_t words) const {
+    size_t b = arena_.size() * sizeof(uint64_t) + slots_.size() * 2 * sizeof(uint64_t);
+    if (arena_.size() + inserts * words > arena_.capacity()) {
+      b += std::max(arena_.size(), inserts * words) * sizeof(uint64_t);
+    }
+    if ((size_ + inserts) * 2 > slots_.size()) b += slots_.size() * 4 * sizeof(uint64_t);
+    return b;
   }
 
  private:
@@ -220,6 +247,8 @@ class PartitionSearch {
   size_t best_shared_ = 0;  // stack_[0, best_shared_) equals best_prefix_'s start
   int32_t blocked_op_ = -1;
   size_t fixed_bytes_ = 0;  // entries, bit regions and per-op tables, sized once
+  size_t completed_words_ = 0, crashed_words_ = 0;  // of the two bit regions
+  uint64_t accounts_ = 0;
 
   // Where a paused search resumes.
   bool started_ = false;
@@ -283,8 +312,10 @@ void PartitionSearch::BuildEntries() {
   bit_.assign(n, 0);
   int32_t completed = 0, crashed = 0;
   for (int32_t i : by_call) bit_[i] = ops_[i].crashed ? crashed++ : completed++;
-  completed_bits_.emplace((completed + 63) / 64, true);
-  crashed_bits_.emplace((crashed + 63) / 64, false);
+  completed_words_ = (completed + 63) / 64;
+  crashed_words_ = (crashed + 63) / 64;
+  completed_bits_.emplace(completed_words_, true);
+  crashed_bits_.emplace(crashed_words_, false);
   for (int32_t i : by_call) {
     if (!ops_[i].crashed) continue;
     const ModelOp& m = ops_[i].op;
@@ -325,6 +356,7 @@ Outcome PartitionSearch::Run(uint64_t budget) {
     entry_ = entries_[0].next;
     in_crash_list_ = false;
     barrier_ = 0;
+    if (!Account()) return Outcome::kMemory;
   }
   // The loop works on locals; they are saved when the slice's budget is spent.
   uint64_t state = state_;
@@ -337,7 +369,7 @@ Outcome PartitionSearch::Run(uint64_t budget) {
   // crashed ops invoked before the barrier.
   uint64_t steps = 0;
   while (true) {
-    if ((++steps & 1023) == 0) {
+    if ((++steps & (kCheckEvery - 1)) == 0) {
       if (limits_.stop->load(std::memory_order_relaxed) ||
           (limits_.cancel && limits_.cancel->load(std::memory_order_relaxed))) {
         return Outcome::kCancelled;
@@ -412,15 +444,24 @@ Outcome PartitionSearch::Run(uint64_t budget) {
   }
 }
 
+// Called every kCheckEvery steps. The count covers every structure that
+// grows while searching, including the growth the next kCheckEvery steps
+// may bring, so the limit holds between two calls too; and now and then the
+// process's real resident size is read, as a check on anything uncounted.
 bool PartitionSearch::Account() {
-  const size_t now = cache_.bytes() + stack_.capacity() * sizeof(Frame) +
-                     best_prefix_.capacity() * sizeof(int32_t) + fixed_bytes_ +
-                     part_.model->MemoryBytes();
+  const size_t words = 3 + completed_words_ + crashed_words_;
+  size_t now = cache_.bytes_soon(kCheckEvery, words) +
+               (stack_.capacity() + kCheckEvery) * sizeof(Frame) +
+               best_prefix_.capacity() * 2 * sizeof(int32_t) + fixed_bytes_ +
+               part_.model->MemoryBytes();
   if (now > accounted_) {
-    const size_t total = limits_.memory_in_use->fetch_add(now - accounted_) + (now - accounted_);
-    accounted_ = now;
-    return total <= limits_.memory_limit;
+    limits_.memory_in_use->fetch_add(now - accounted_);
+  } else {
+    limits_.memory_in_use->fetch_sub(accounted_ - now);
   }
+  accounted_ = now;
+  if (limits_.memory_in_use->load() > limits_.memory_limit) return false;
+  if ((++accounts_ & 63) == 0 && ResidentBytes() > limits_.memory_limit) return false;
   return true;
 }
 
@@ -633,7 +674,9 @@ LinearizabilityResult CheckPartitions(const History& history, std::vector<Partit
     return partitions[a].ops.size() > partitions[b].ops.size();
   });
 
-  std::atomic<size_t> memory_in_use{0};
+  // The limit bounds the whole process: what is resident before the search
+  // (the history, the partitions) counts against it too.
+  std::atomic<size_t> memory_in_use{ResidentBytes()};
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::condition_variable cv;

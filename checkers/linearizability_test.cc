@@ -1,7 +1,11 @@
 #include "checkers/linearizability.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "checkers/testing/synthetic_kv_history.h"
 #include "harness/history/reader.h"
 
 namespace faultline {
@@ -231,6 +235,54 @@ TEST(Linearizability, MemoryLimitGivesUnknown) {
   EXPECT_NE(r->reason.find("memory limit"), std::string::npos) << r->reason;
 }
 
+// Crashed writes of distinct values, each read by some read, on one register
+// with reads that pin nothing useful: the memo cache grows fast.
+History ExponentialRegisterHistory(int crashed) {
+  Builder b;
+  for (int p = 0; p < crashed; ++p) b.Add(p, kInv, "write", p);
+  for (int p = 0; p < crashed; ++p) {
+    b.Add(100 + p, kInv, "read").Add(100 + p, kOk, "read", p);
+  }
+  b.Add(1000, kInv, "read").Add(1000, kOk, "read", 999);
+  return b.h;
+}
+
+// Runs the check in a child process with a memory limit and returns the
+// child's peak resident size; the child must answer unknown (memory limit).
+size_t PeakResidentBytesUnderLimit(const History& h, const std::string& model, size_t limit) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    LinearizabilityOptions options;
+    options.memory_limit_bytes = limit;
+    options.time_limit = std::chrono::seconds(120);  // a guard only
+    options.threads = 2;
+    auto r = Check(h, model, Json(), options);
+    const bool ok = r.ok() && r->valid == Validity::kUnknown &&
+                    r->reason.find("memory limit") != std::string::npos;
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  rusage usage{};
+  EXPECT_EQ(wait4(pid, &status, 0, &usage), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << model << ": the child did not stop at the memory limit";
+  return static_cast<size_t>(usage.ru_maxrss) * 1024;
+}
+
+TEST(Linearizability, MemoryLimitBoundsThePeakResidentSize) {
+  constexpr size_t kLimit = size_t{128} << 20;
+  const size_t bound = kLimit + kLimit / 10 + (size_t{64} << 20);
+  // The set model interns every set it meets: the interning table, not the
+  // memo cache, is most of the memory.
+  const size_t set_peak = PeakResidentBytesUnderLimit(ExponentialSetHistory(40), "set", kLimit);
+  EXPECT_LE(set_peak, bound) << "set: peak RSS " << (set_peak >> 20) << " MiB";
+  EXPECT_GE(set_peak, kLimit / 2) << "set: the search stopped long before the limit";
+  const size_t reg_peak =
+      PeakResidentBytesUnderLimit(ExponentialRegisterHistory(26), "register", kLimit);
+  EXPECT_LE(reg_peak, bound) << "register: peak RSS " << (reg_peak >> 20) << " MiB";
+  EXPECT_GE(reg_peak, kLimit / 2) << "register: the search stopped long before the limit";
+}
+
 TEST(Linearizability, SmallExponentialHistoryIsDecided) {
   auto r = Check(ExponentialSetHistory(10), "set");
   ASSERT_TRUE(r.ok());
@@ -363,6 +415,43 @@ TEST(Linearizability, KvAppendsEqualTheSameStringHoweverItWasBuilt) {
     r = Check(b.h, "kv");
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->valid, Validity::kInvalid) << pieces.size();
+  }
+}
+
+// Generated kv histories of Porcupine's size class (50 clients, 4,000 ops over
+// 10 keys), with and without crashed writes: a history from the simulated
+// linearizable store is valid, one with a stale read (a get returning the
+// value from before a write that had completed) is invalid, and each is
+// decided well inside the limits.
+TEST(Linearizability, Kv50ClientHistoriesAreDecided) {
+  auto model = MakeModel("kv");
+  ASSERT_TRUE(model.ok());
+  LinearizabilityOptions options;
+  options.time_limit = std::chrono::seconds(30);  // a guard: each takes milliseconds
+  options.all_keys = true;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    for (const auto& [latency, think] : {std::pair{20, 20}, std::pair{100, 10}}) {
+      for (double crash : {0.0, 0.02, 0.1}) {
+        for (auto anomaly : {testing::KvAnomaly::kNone, testing::KvAnomaly::kStaleRead}) {
+          testing::SyntheticKvOptions o;
+          o.seed = seed;
+          o.max_latency = latency;
+          o.max_think = think;
+          o.crash_rate = crash;
+          o.anomaly = anomaly;
+          o.crashed_as_info = seed % 2 == 0;
+          const History h = testing::SyntheticKvHistory(o);
+          auto r = CheckLinearizability(h, **model, Json(), options);
+          ASSERT_TRUE(r.ok());
+          const Validity expected =
+              anomaly == testing::KvAnomaly::kNone ? Validity::kValid : Validity::kInvalid;
+          EXPECT_EQ(r->valid, expected)
+              << "seed " << seed << " latency " << latency << " crash " << crash << ": "
+              << r->reason;
+          EXPECT_EQ(r->keys_unchecked, 0u);
+        }
+      }
+    }
   }
 }
 

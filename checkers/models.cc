@@ -198,10 +198,16 @@ class SeqTable {
  public:
   uint64_t Intern(const std::vector<int64_t>& seq) {
     auto [it, inserted] = ids_.emplace(seq, seqs_.size());
-    if (inserted) seqs_.push_back(seq);
+    if (inserted) {
+      seqs_.push_back(seq);
+      // Two copies of the sequence, a hash node and a bucket, each with
+      // allocator overhead: an estimate close to what malloc really uses.
+      bytes_ += 2 * (seq.size() * sizeof(int64_t) + 16) + 64 + sizeof(std::vector<int64_t>);
+    }
     return it->second;
   }
   const std::vector<int64_t>& Get(uint64_t id) const { return seqs_[id]; }
+  size_t bytes() const { return bytes_ + ids_.bucket_count() * sizeof(void*); }
 
  private:
   struct Hash {
@@ -213,6 +219,7 @@ class SeqTable {
   };
   std::unordered_map<std::vector<int64_t>, uint64_t, Hash> ids_;
   std::vector<std::vector<int64_t>> seqs_;
+  size_t bytes_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -531,12 +538,10 @@ class PrefixIndex {
   static constexpr uint64_t kDead = ~uint64_t{0};
 
   // `outputs`: ids in `t` of the distinct strings gets returned.
+  // Outputs mostly share long prefixes, so the table grows with the nodes
+  // rather than being sized for the sum of the outputs' lengths.
   PrefixIndex(const StringTable& t, const std::vector<uint64_t>& outputs) : t_(t) {
-    size_t total = 0;
-    for (uint64_t o : outputs) total += t.Get(o).size();
-    size_t slots = 64;
-    while (slots < 2 * total + 2) slots *= 2;
-    slots_.assign(slots, 0);
+    slots_.assign(64, 0);
     AddNode(Node{0, 0, 0, 0});  // the empty string; its rep does not matter
     for (uint64_t o : outputs) Add(o);
   }
@@ -596,11 +601,18 @@ class PrefixIndex {
   uint32_t AddNode(const Node& node) {
     const uint32_t n = static_cast<uint32_t>(nodes_.size());
     nodes_.push_back(node);
+    if (nodes_.size() * 2 > slots_.size()) {
+      slots_.assign(slots_.size() * 2, 0);
+      for (uint32_t m = 0; m < n; ++m) Place(m);
+    }
+    Place(n);
+    return n;
+  }
+  void Place(uint32_t n) {
     const size_t mask = slots_.size() - 1;
-    size_t i = Spread(node.hash, node.length) & mask;
+    size_t i = Spread(nodes_[n].hash, nodes_[n].length) & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = n + 1;
-    return n;
   }
 
   // Adds the prefixes of output `o` that are not yet nodes: those longer than
@@ -908,6 +920,7 @@ class CollectionInstance : public ModelInstance {
     for (int64_t e : seqs_.Get(state)) arr.push_back(elements_.Get(e));
     return arr.dump();
   }
+  size_t MemoryBytes() const override { return seqs_.bytes(); }
 
  private:
   ValueTable elements_;
@@ -1028,6 +1041,7 @@ class MultiRegisterInstance : public ModelInstance {
     for (size_t i = 0; i < regs_.size(); ++i) obj[regs_[i]] = values_.Get(s[i]);
     return obj.dump();
   }
+  size_t MemoryBytes() const override { return seqs_.bytes(); }
 
  private:
   std::vector<std::string> regs_;

@@ -21,7 +21,7 @@ constexpr const char* kUsage =
     "  --init JSON       initial value (default null: absent / empty / free)\n"
     "  --format F        auto (default), jsonl, edn, jepsen-log\n"
     "  --time-limit S    give up with verdict unknown after S seconds per file (default: none)\n"
-    "  --memory-limit M  give up with verdict unknown past M MiB of search state (default 4096)\n"
+    "  --memory-limit M  give up with verdict unknown past M MiB resident, whole process (default 4096)\n"
     "  --all-keys        check every key even after one is proven invalid (default: stop\n"
     "                    at the first invalid key and list the others as unchecked)\n"
     "  --threads N       partitions checked in parallel (default: one per core)\n"
