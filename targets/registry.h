@@ -13,8 +13,7 @@
 //                           tick_time_ms, init_limit, sync_limit, heap_mb, jvm_args [...],
 //                           extra_config ["key=value", ...], setup_timeout_ms,
 //                           start_timeout_ms, session_timeout_ms, connect_timeout_ms,
-//                           acquire_timeout_ms, root, zk_sync_reads (true/false),
-//                           lock_ttl_s (sets the session timeout in seconds)
+//                           acquire_timeout_ms, root, zk_sync_reads (true/false)
 //
 // Thread-safety: the functions are thread-safe.
 #pragma once
