@@ -214,6 +214,10 @@ Result<std::unique_ptr<Target>> MakeZooKeeper(const Json& json) {
   o.start_deadline = milliseconds(r.Int("start_timeout_ms", o.start_deadline.count(), 1, kMaxInt));
   o.client.session_timeout = milliseconds(
       r.Int("session_timeout_ms", o.client.session_timeout.count(), 1, 0x7fffffff));
+  // What --lock-ttl sets: a ZooKeeper lock lives as long as its session.
+  if (const int64_t ttl = r.Int("lock_ttl_s", 0, 1, 3600); ttl > 0) {
+    o.client.session_timeout = milliseconds(ttl * 1000);
+  }
   o.client.connect_timeout =
       milliseconds(r.Int("connect_timeout_ms", o.client.connect_timeout.count(), 1, kMaxInt));
   o.client.acquire_timeout =

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "harness/control/local_remote.h"
@@ -232,6 +233,57 @@ TEST_F(ZooKeeperIntegrationTest, SetAddsAndReads) {
   EXPECT_EQ(b->Invoke(MakeOp(1, "read", Json(), 1)).value, Json::parse("[-1,3,7]"));
   EXPECT_EQ(b->Invoke(MakeOp(1, "read", Json(), 2)).value, Json::array()) << "keys are apart";
   EXPECT_EQ(b->Invoke(MakeOp(1, "add", "x", 1)).type, OpType::kFail);
+}
+
+// Adds from a client on every member while the leader is killed and
+// restarted: every acknowledged add is read back afterwards, and nothing that
+// was never added.
+TEST_F(ZooKeeperIntegrationTest, SetLosesNoAcknowledgedAddWhenTheLeaderIsKilled) {
+  std::atomic<bool> stop{false};
+  std::vector<std::set<int64_t>> acked(3), tried(3);
+  std::vector<std::thread> adders;
+  for (size_t i = 0; i < 3; ++i) {
+    adders.emplace_back([&, i] {
+      auto c = Open(i, target_->set_clients()->NewSetClient());
+      for (int64_t n = 0; !stop.load(); ++n) {
+        const int64_t e = static_cast<int64_t>(i) * 1'000'000 + n;
+        tried[i].insert(e);
+        Op done = c->Invoke(MakeOp(static_cast<int64_t>(i), "add", e, "s"));
+        if (done.type == OpType::kOk) acked[i].insert(e);
+        if (done.type == OpType::kInfo) c = Open(i, target_->set_clients()->NewSetClient());
+        if (done.type == OpType::kFail) std::this_thread::sleep_for(milliseconds(50));
+      }
+    });
+  }
+  std::this_thread::sleep_for(milliseconds(1000));
+  auto leaders = target_->primaries()->Primaries({Ctx(0), Ctx(1), Ctx(2)});
+  ASSERT_TRUE(leaders.ok() && leaders->size() == 1u);
+  const size_t victim = (*leaders)[0] == "n1" ? 0 : (*leaders)[0] == "n2" ? 1 : 2;
+  ASSERT_TRUE(target_->killable()->Kill(Ctx(victim)).ok());
+  std::this_thread::sleep_for(milliseconds(2000));
+  ASSERT_TRUE(target_->killable()->Start(Ctx(victim)).ok());
+  std::this_thread::sleep_for(milliseconds(2000));
+  stop = true;
+  for (auto& t : adders) t.join();
+
+  Op read;
+  const auto deadline = Clock::now() + milliseconds(20000);
+  do {
+    read = Open(victim, target_->set_clients()->NewSetClient())->Invoke(MakeOp(9, "read", Json(), "s"));
+  } while (read.type != OpType::kOk && Clock::now() < deadline);
+  ASSERT_EQ(read.type, OpType::kOk) << Error(read);
+  std::set<int64_t> seen;
+  for (const Json& e : read.value) seen.insert(e.get<int64_t>());
+  size_t acked_total = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    acked_total += acked[i].size();
+    for (int64_t e : acked[i]) EXPECT_EQ(seen.count(e), 1u) << "acknowledged add of " << e << " lost";
+  }
+  std::set<int64_t> all_tried;
+  for (const auto& t : tried) all_tried.insert(t.begin(), t.end());
+  for (int64_t e : seen) EXPECT_EQ(all_tried.count(e), 1u) << e << " was never added";
+  EXPECT_GT(acked_total, 50u);
+  std::cerr << acked_total << " adds acknowledged, " << seen.size() << " elements read back\n";
 }
 
 TEST_F(ZooKeeperIntegrationTest, LockIsExclusiveAndLostWithItsSession) {

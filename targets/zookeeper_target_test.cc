@@ -325,7 +325,7 @@ TEST(ZooKeeperRegistryTest, OptionsAreParsedAndCheckedByName) {
   auto made = MakeTarget("zookeeper", Json::parse(R"({
       "tick_time_ms": 200, "zk_sync_reads": false, "session_timeout_ms": 4000,
       "node_ports": {"n1": {"client": 12181, "quorum": 12888, "election": 13888}},
-      "jvm_args": ["-Dfoo=1"], "extra_config": ["a=b"], "package": ""})"));
+      "jvm_args": ["-Dfoo=1"], "extra_config": ["a=b"], "package": "", "lock_ttl_s": 3})"));
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   EXPECT_EQ((*made)->name(), "zookeeper");
   EXPECT_NE((*made)->register_clients(), nullptr);
