@@ -338,7 +338,7 @@ class SentinelClientBase : public Client {
   // A read's failure: it had no effect, so fail either way.
   Op FailRead(const Op& op, const Outcome& out) {
     if (!out.reply.ok()) return CompleteFail(op, node_.name, Describe(out.reply.status()));
-    return CompleteFail(op, node_.name, "redis: " + out.reply->ToString());
+    return CompleteFail(op, node_.name, "redis: " + out.reply->str);
   }
 
   std::string Key(const Op& op) const { return RedisKey(config_.key_prefix, op.key); }
@@ -353,8 +353,9 @@ class RegisterClient final : public SentinelClientBase {
   using SentinelClientBase::SentinelClientBase;
 
   Op Invoke(const Op& op) override {
+    const std::string key = Key(op);
     if (op.f == "read") {
-      Outcome out = link_->Run(Key(op), {"GET", Key(op)});
+      Outcome out = link_->Run(key, {"GET", key});
       if (!out.reply.ok() || out.reply->is_error()) return FailRead(op, out);
       if (out.reply->type == RedisReply::Type::kNil) return CompleteOk(op, node_.name, nullptr);
       Json v = Json::parse(out.reply->str, nullptr, false);
@@ -364,8 +365,8 @@ class RegisterClient final : public SentinelClientBase {
       return CompleteOk(op, node_.name, std::move(v));
     }
     if (op.f == "write") {
-      Outcome out = op.value.is_null() ? link_->Run(Key(op), {"DEL", Key(op)})
-                                       : link_->Run(Key(op), {"SET", Key(op), op.value.dump()});
+      Outcome out = op.value.is_null() ? link_->Run(key, {"DEL", key})
+                                       : link_->Run(key, {"SET", key, op.value.dump()});
       return FinishWrite(op, out, op.value);
     }
     if (op.f == "cas") {
@@ -375,7 +376,7 @@ class RegisterClient final : public SentinelClientBase {
       }
       const Json& expected = op.value[0];
       const Json& desired = op.value[1];
-      Outcome out = link_->Run(Key(op), {"EVAL", kCasScript, "1", Key(op),
+      Outcome out = link_->Run(key, {"EVAL", kCasScript, "1", key,
                                expected.is_null() ? "" : expected.dump(),
                                desired.is_null() ? "" : desired.dump(),
                                expected.is_null() ? "1" : "0", desired.is_null() ? "1" : "0"});
@@ -394,15 +395,16 @@ class SetClient final : public SentinelClientBase {
   using SentinelClientBase::SentinelClientBase;
 
   Op Invoke(const Op& op) override {
+    const std::string key = Key(op);
     if (op.f == "add") {
       if (!op.value.is_number_integer()) {
         return CompleteFail(op, node_.name, "invalid: add needs an integer, got " + op.value.dump());
       }
-      Outcome out = link_->Run(Key(op), {"SADD", Key(op), op.value.dump()});
+      Outcome out = link_->Run(key, {"SADD", key, op.value.dump()});
       return FinishWrite(op, out, op.value);
     }
     if (op.f == "read") {
-      Outcome out = link_->Run(Key(op), {"SMEMBERS", Key(op)});
+      Outcome out = link_->Run(key, {"SMEMBERS", key});
       if (!out.reply.ok() || out.reply->is_error()) return FailRead(op, out);
       if (out.reply->type != RedisReply::Type::kArray) {
         return CompleteFail(op, node_.name, "redis: unexpected reply " + out.reply->ToString());
