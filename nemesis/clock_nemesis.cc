@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -108,6 +109,28 @@ class SettimeClock final : public NodeClock {
 
   std::string mechanism() const override { return "settime"; }
 
+  // The node's wall clock minus this machine's, estimated at the midpoint of
+  // the round trip (off by at most half of it).
+  Result<int64_t> Measure() {
+    Command c = Command::Argv({paths_->control, "now"});
+    c.timeout = std::chrono::seconds(20);
+    const auto before = std::chrono::system_clock::now();
+    Result<CommandResult> r = remote_.Run(c);
+    const auto after = std::chrono::system_clock::now();
+    if (!r.ok()) return r.status();
+    const std::string out = Trimmed(r->out);
+    char* end = nullptr;
+    const long long node_ns = std::strtoll(out.c_str(), &end, 10);
+    if (!r->ok() || out.empty() || *end != '\0') {
+      return Status::IoError("faultline-clock now on " + remote_.node() + ": " +
+                             (r->ok() ? "unexpected output \"" + out + "\"" : Trimmed(r->err)));
+    }
+    const int64_t mid = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            (before + (after - before) / 2).time_since_epoch())
+                            .count();
+    return static_cast<int64_t>(node_ns) - mid;
+  }
+
   Status Prepare() override {
     Result<CommandResult> boot = remote_.Run(Sh("cat /proc/sys/kernel/random/boot_id", {}, false));
     if (!boot.ok()) return boot.status();
@@ -121,6 +144,11 @@ class SettimeClock final : public NodeClock {
     Result<clock::ShimPaths> paths = clock::LocateOnNode(remote_, data_dir_, sudo_);
     if (!paths.ok()) return paths.status();
     paths_ = *paths;
+    Result<int64_t> baseline = Measure();
+    if (!baseline.ok()) return baseline.status();
+    baseline_ = *baseline;
+    applied_ = 0;
+    uncertain_ = false;
     Result<CommandResult> stopped = remote_.Run(Sh(
         "command -v systemctl >/dev/null 2>&1 || exit 0\n"
         "for s in chrony chronyd ntp ntpsec openntpd systemd-timesyncd; do\n"
@@ -148,13 +176,24 @@ class SettimeClock final : public NodeClock {
 
   Status SetOffset(int64_t offset_ns) override {
     if (!paths_) return Status::Internal("clock stepper on " + remote_.node() + ": not prepared");
+    if (uncertain_) {
+      // An earlier step may or may not have happened: find out where the
+      // clock is before stepping relative to it.
+      Result<int64_t> now = Measure();
+      if (!now.ok()) return now.status();
+      applied_ = *now - baseline_;
+      uncertain_ = false;
+    }
     const int64_t step = offset_ns - applied_;
     if (step == 0) return Status::Ok();
     Command c = Command::Argv({paths_->control, "step", std::to_string(step)});
     c.sudo = sudo_;
     c.timeout = std::chrono::seconds(20);
     Result<CommandResult> r = remote_.Run(c);
-    if (!r.ok()) return r.status();
+    if (!r.ok()) {
+      uncertain_ = true;
+      return r.status();
+    }
     if (!r->ok()) {
       return Status::IoError("faultline-clock step on " + remote_.node() + ": " + Trimmed(r->err));
     }
@@ -192,6 +231,8 @@ class SettimeClock final : public NodeClock {
   const bool sudo_;
   std::optional<clock::ShimPaths> paths_;
   int64_t applied_ = 0;  // how far the clock was stepped from where Prepare found it
+  bool uncertain_ = false;  // a step's outcome is unknown: applied_ may be wrong
+  int64_t baseline_ = 0;    // the node's clock minus ours at Prepare, ns
   std::vector<std::string> ntp_stopped_;
 };
 
@@ -211,6 +252,7 @@ class ClockNemesis final : public Nemesis {
     if (Status st = ctx.Validate(); !st.ok()) return st;
     clocks_.clear();
     offsets_.clear();
+    uncertain_.clear();
     for (size_t i = 0; i < ctx.cluster.nodes.size(); ++i) {
       NodeContext node{*ctx.remotes[i], ctx.cluster.nodes[i], ctx.cluster};
       clocks_.push_back(options_.make_clock(plan_.mechanism, *ctx.remotes[i], node.data_dir(),

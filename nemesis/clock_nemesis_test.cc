@@ -359,11 +359,45 @@ TEST(SettimeClock, RefusesANodeOnThisMachinesKernel) {
   EXPECT_EQ(remote.CountContaining("step"), 0);
 }
 
+// A VM's clock as seen through faultline-clock: `now` reads this machine's
+// clock plus the VM's offset, `step` moves it (and may then lose the answer).
+struct FakeVmClock {
+  std::mutex mu;
+  int64_t offset_ns = 0;
+  int lose_next_step_answers = 0;
+  std::vector<int64_t> steps;
+
+  void Install(FakeRemote& remote) {
+    remote.OnMatch([](const std::string& r) { return r.ends_with(" now"); },
+                   [this](const Command&, const std::string&) -> Result<CommandResult> {
+                     std::lock_guard lock(mu);
+                     const int64_t here = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count();
+                     return CommandResult{0, std::to_string(here + offset_ns) + "\n", ""};
+                   });
+    remote.OnMatch([](const std::string& r) { return r.find(" step ") != std::string::npos; },
+                   [this](const Command& c, const std::string&) -> Result<CommandResult> {
+                     std::lock_guard lock(mu);
+                     const int64_t step = std::stoll(c.argv.back());
+                     offset_ns += step;
+                     steps.push_back(step);
+                     if (lose_next_step_answers > 0) {
+                       --lose_next_step_answers;
+                       return Status::Timeout("injected: the answer was lost");
+                     }
+                     return CommandResult{0, "", ""};
+                   });
+  }
+};
+
 TEST(SettimeClock, StepsRelativelyStopsNtpAndUndoesEverything) {
   FakeRemote remote("vm1");
   remote.OnSubstring("boot_id", CommandResult{0, "another-kernel\n", ""});
   remote.OnSubstring("test -r", CommandResult{1, "", ""});  // files must be uploaded
   remote.OnSubstring("is-active", CommandResult{0, "chrony\n", ""});
+  FakeVmClock vm;
+  vm.Install(remote);
   auto clock = MakeNodeClock(ClockMechanism::kSettime, remote, "/d", false);
   EXPECT_EQ(clock->mechanism(), "settime");
   ASSERT_TRUE(clock->Prepare().ok());
@@ -371,15 +405,29 @@ TEST(SettimeClock, StepsRelativelyStopsNtpAndUndoesEverything) {
   ASSERT_TRUE(clock->SetOffset(120000 * kMs).ok());
   ASSERT_TRUE(clock->SetOffset(100000 * kMs).ok());
   ASSERT_TRUE(clock->Restore().ok());
-  std::vector<std::string> steps;
-  for (const std::string& r : remote.rendered()) {
-    if (r.find(" step ") != std::string::npos) steps.push_back(r.substr(r.find(" step ") + 6));
-  }
-  EXPECT_EQ(steps, (std::vector<std::string>{"120000000000", "-20000000000", "-100000000000"}));
+  EXPECT_EQ(vm.steps, (std::vector<int64_t>{120000 * kMs, -20000 * kMs, -100000 * kMs}));
+  EXPECT_EQ(vm.offset_ns, 0);
   EXPECT_EQ(remote.CountContaining("systemctl start"), 1);
   EXPECT_EQ(remote.CountContaining("rm -rf"), 1);
   EXPECT_TRUE(clock->Restore().ok());  // idempotent
   EXPECT_EQ(remote.CountContaining("systemctl start"), 1);
+}
+
+TEST(SettimeClock, AfterALostAnswerItMeasuresBeforeSteppingBack) {
+  FakeRemote remote("vm1");
+  remote.OnSubstring("boot_id", CommandResult{0, "another-kernel\n", ""});
+  FakeVmClock vm;
+  vm.offset_ns = 3 * kMs;  // the VM's own small error before the test
+  vm.Install(remote);
+  auto clock = MakeNodeClock(ClockMechanism::kSettime, remote, "/d", false);
+  ASSERT_TRUE(clock->Prepare().ok());
+  vm.lose_next_step_answers = 1;
+  EXPECT_EQ(clock->SetOffset(60000 * kMs).code(), Status::Code::kTimeout);
+  // The step did happen: stepping back by "0 - what was surely applied"
+  // would leave the VM a minute ahead; measuring finds it.
+  ASSERT_TRUE(clock->SetOffset(0).ok());
+  ASSERT_EQ(vm.steps.size(), 2u);
+  EXPECT_NEAR(static_cast<double>(vm.offset_ns), 3.0 * kMs, 50.0 * kMs);
 }
 
 }  // namespace

@@ -16,10 +16,10 @@ TEST(NemesisFactoryTest, ParsesTheCliList) {
   EXPECT_EQ(*list, (std::vector<std::string>{"partition", "kill", "pause"}));
   EXPECT_TRUE(ParseNemesisList("")->empty());
   EXPECT_TRUE(ParseNemesisList("none")->empty());
-  auto unknown = ParseNemesisList("partition,packet-loss");
+  auto unknown = ParseNemesisList("partition,meteor");
   EXPECT_EQ(unknown.status().code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(unknown.status().message(),
-            "unknown nemesis \"packet-loss\"; expected a comma-separated list of partition, kill, "
+            "unknown nemesis \"meteor\"; expected a comma-separated list of partition, kill, "
             "pause, clock (or none)");
   EXPECT_NE(ParseNemesisList("kill,,pause").status().message().find("empty entry"),
             std::string::npos);

@@ -130,7 +130,7 @@ TEST(ScheduleTest, BadParametersAreGeneratorErrors) {
     EXPECT_FALSE(result.ok());
     return result.status().message();
   };
-  EXPECT_NE(error(NemesisGenerator({"packet-loss"}, seconds(1))).find("unknown nemesis \"packet-loss\""),
+  EXPECT_NE(error(NemesisGenerator({"meteor"}, seconds(1))).find("unknown nemesis \"meteor\""),
             std::string::npos);
   EXPECT_NE(error(NemesisGenerator({"kill"}, seconds(0))).find("interval must be positive"),
             std::string::npos);
@@ -139,7 +139,7 @@ TEST(ScheduleTest, BadParametersAreGeneratorErrors) {
   EXPECT_NE(error(NemesisGenerator({"partition"}, seconds(1), bad_shape))
                 .find("unknown partition shape \"bridge\""),
             std::string::npos);
-  EXPECT_NE(error(FinalHealGenerator({"packet-loss"})).find("unknown nemesis"), std::string::npos);
+  EXPECT_NE(error(FinalHealGenerator({"meteor"})).find("unknown nemesis"), std::string::npos);
   EXPECT_NE(error(OneOf({})).find("no choices"), std::string::npos);
 }
 
