@@ -411,6 +411,16 @@ int RunSuite(const Args& args) {
       }
     }
     RunRecord rec = RunOne(r, nodes, node_count, store);
+    if (!rec.run_dir.empty()) {
+      // What the suite expected, for the store's index (a caught positive
+      // control is a pass there too).
+      const Json note = {{"suite", s.name}, {"expect", suite::ExpectName(r.expect)}};
+      if (Status w = WriteText((fs::path(rec.run_dir) / "suite.json").string(), note.dump(2) + "\n");
+          !w.ok()) {
+        std::fprintf(stderr, "faultline suite: %s\n", w.ToString().c_str());
+      }
+      (void)report::WriteStoreIndex(store);
+    }
     std::fprintf(stderr, "[%zu/%zu] %s: %s%s\n", i + 1, s.runs.size(), r.name.c_str(),
                  rec.verdict.c_str(),
                  rec.ExitCode() == 0 ? "" : (rec.AsExpected() ? "" : " (not as expected)"));

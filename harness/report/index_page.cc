@@ -121,6 +121,12 @@ IndexEntry ReadEntry(const fs::path& store, const fs::path& dir) {
   }
   run.results = std::move(results);
   e.verdict = VerdictOf(run.results);
+  if (fs::exists(dir / "suite.json", ec)) {
+    std::string ignored;
+    const Json suite = ReadJson(dir / "suite.json", &ignored);
+    const std::string expect = StringField(suite, "expect", "valid");
+    if (expect == "invalid" || expect == "any") e.expect = expect;
+  }
   const std::vector<std::string> problems = HarnessProblems(run);
   if (!problems.empty()) {
     e.problem = problems.front();
@@ -180,7 +186,17 @@ std::string TrendSvg(const std::vector<const IndexEntry*>& runs) {
   return s + "</svg>";
 }
 
-bool Passing(const IndexEntry& e) { return e.verdict == "valid"; }
+bool Passing(const IndexEntry& e) { return e.Passing(); }
+
+// A note for runs a suite did not expect to be valid.
+std::string Expected(const IndexEntry& e) {
+  if (e.expect == "valid") return "";
+  return e.expect == "invalid"
+             ? std::string(" <span class=\"muted\">") +
+                   (e.Passing() ? "positive control, caught" : "positive control, NOT caught") +
+                   "</span>"
+             : " <span class=\"muted\">any verdict expected</span>";
+}
 
 std::string RunLink(const IndexEntry& e) {
   return e.has_report ? "<a href=\"" + HrefPath(e.run + "/report.html") + "\">" + E(e.label) + "</a>"
@@ -251,7 +267,8 @@ std::string Render(const std::vector<IndexEntry>& runs, const IndexOptions& opti
                 (streak == 1 ? "" : "s") + "</span>";
       }
       h += std::string("<tr") + (newly ? " class=\"newly\"" : "") + "><td><b>" + E(name) +
-           "</b></td><td>" + Pill(latest.verdict) + " " + RunLink(latest) + "</td><td>" +
+           "</b></td><td>" + Pill(latest.verdict) + Expected(latest) + " " + RunLink(latest) +
+           "</td><td>" +
            TrendSvg(trend) + "</td><td class=\"num\">" +
            Thousands(static_cast<int64_t>(list.size())) + "</td><td>" + since + "</td></tr>";
     }
@@ -267,7 +284,7 @@ std::string Render(const std::vector<IndexEntry>& runs, const IndexOptions& opti
     for (const IndexEntry& r : runs) {
       auto ff = first_failing.find(&r);
       h += std::string("<tr") + (ff != first_failing.end() ? " class=\"newly\"" : "") + "><td>" +
-           RunLink(r) + "</td><td>" + E(r.test) + "</td><td>" + Pill(r.verdict);
+           RunLink(r) + "</td><td>" + E(r.test) + "</td><td>" + Pill(r.verdict) + Expected(r);
       if (ff != first_failing.end()) {
         h += "<span class=\"mark\" title=\"" + E("the run before, " + ff->second->label +
                                                   ", was valid") +
@@ -290,6 +307,12 @@ std::string Render(const std::vector<IndexEntry>& runs, const IndexOptions& opti
 }
 
 }  // namespace
+
+bool IndexEntry::Passing() const {
+  if (expect == "invalid") return verdict == "invalid";
+  if (expect == "any") return verdict == "valid" || verdict == "invalid" || verdict == "unknown";
+  return verdict == "valid";
+}
 
 double IndexEntry::Throughput() const {
   if (ok_ops < 0 || duration_ns <= 0) return -1;

@@ -36,12 +36,20 @@ struct IndexEntry {
   std::map<std::string, int> faults;  // nemesis kind -> fault periods
   bool has_report = false;
   bool has_history = false;
+  // From suite.json, written beside a suite's runs: "valid" (also when there
+  // is none), "invalid" for a positive control, or "any".
+  std::string expect = "valid";
+
+  // Whether the run ended as expected (a caught positive control passes).
+  bool Passing() const;
 
   // ok operations per second; negative when unknown.
   double Throughput() const;
 };
 
-// The store's runs (store/<test>/<run>/ holding test.json), newest first by
+// The store's runs (store/<test>/<run>/ holding test.json; an optional
+// suite.json {"suite": NAME, "expect": "valid" | "invalid" | "any"} says what a
+// suite expected of the run), newest first by
 // the run directory's name, at most `max_runs` of them. Symlinks (such as
 // store/latest) are not followed. NotFound when `store` is not a directory.
 Result<std::vector<IndexEntry>> ReadStoreRuns(const std::string& store, size_t max_runs = 500);

@@ -151,6 +151,25 @@ TEST(StoreIndex, MarksTheFirstFailingRunAndTheTrend) {
   EXPECT_THAT(html, Not(HasSubstr("https://")));
 }
 
+TEST(StoreIndex, APositiveControlPassesWhenCaught) {
+  TempStore store;
+  const fs::path caught = store.AddRun("control", "20260101T000000Z", false);
+  TempStore::Write(caught / "suite.json", R"({"suite": "nightly", "expect": "invalid"})");
+  const fs::path missed = store.AddRun("control", "20260102T000000Z", true);
+  TempStore::Write(missed / "suite.json", R"({"suite": "nightly", "expect": "invalid"})");
+  Result<std::vector<IndexEntry>> runs = ReadStoreRuns(store.path().string());
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[1].expect, "invalid");
+  EXPECT_TRUE((*runs)[1].Passing());
+  EXPECT_FALSE((*runs)[0].Passing());
+  const std::string html = RenderIndex(*runs);
+  EXPECT_THAT(html, HasSubstr("positive control, caught"));
+  EXPECT_THAT(html, HasSubstr("positive control, NOT caught"));
+  // The control that stopped catching its bug is the one that stands out.
+  EXPECT_THAT(html, HasSubstr("first failing since 20260101T000000Z"));
+}
+
 TEST(StoreIndex, AnEmptyStoreSaysSo) {
   TempStore store;
   ASSERT_TRUE(WriteStoreIndex(store.path().string()).ok());

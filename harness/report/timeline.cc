@@ -277,12 +277,13 @@ std::string Render(const Json& ex) {
     std::string label = BarLabel(*b.op);
     if (b.role == Role::kPrefix) label = "#" + std::to_string(b.prefix_position) + " " + label;
     const size_t fits = static_cast<size_t>(std::max(0.0, (w - 6) / 6.2));
-    if (fits >= 3) {
+    // The op the window is about is always named in full: inside its bar
+    // when it fits, else beside it.
+    if (fits >= 3 && (b.role != Role::kBlocked || fits >= label.size())) {
       if (label.size() > fits) label = label.substr(0, fits - 1) + "…";
       s += "<text class=\"bar\" x=\"" + Fixed(x1 + 4) + "\" y=\"" + Fixed(y + kBar / 2 + 3.5) +
            "\">" + HtmlEscape(label) + "</text>";
     } else if (b.role == Role::kBlocked) {
-      // The op the window is about is always named, beside its bar.
       if (label.size() > 40) label = label.substr(0, 39) + "…";
       const bool left = x1 - kLeft > plot_w / 2;
       s += "<text class=\"bar\" x=\"" + Fixed(left ? x1 - 4 : x1 + w + 4) + "\" y=\"" +

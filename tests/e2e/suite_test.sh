@@ -41,6 +41,8 @@ grep -q 'report: .*/missed-none-s1/.*/report.html' "$junit" || fail "failure lac
 grep -q 'linearizability invalid: ' "$junit" || fail "caught control lacks the checker summary"
 [ -s "$work/store/index.html" ] || fail "no store index"
 grep -q 'missed-none-s1' "$work/store/index.html" || fail "index lacks a run"
+grep -q "positive control, caught" "$work/store/index.html" || fail "index does not show the caught control"
+grep -q "positive control, NOT caught" "$work/store/index.html" || fail "index does not show the missed control"
 for run in memory-register-kill-pause-s1 caught-none-s1 missed-none-s1; do
   [ -s "$(ls -d "$work/store/$run"/*/ | head -1)/report.html" ] || fail "$run has no report"
 done
