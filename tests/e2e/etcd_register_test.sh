@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: a 30 s etcd register test with partitions and kills on a 3-node
 # local cluster must be valid, with >= 1000 ok operations (some after the
-# final heal), a report and node logs; afterwards no iptables rule, stopped
+# final heal ops of the nemesis schedule), a report and node logs; afterwards no iptables rule, stopped
 # process or etcd process may remain on any node. Needs root.
 #   etcd_register_test.sh FAULTLINE_BINARY
 set -euo pipefail
@@ -40,7 +40,9 @@ assert results["valid"] is True, results["valid"]
 ops = [json.loads(l) for l in open(os.path.join(run, "history.jsonl"))]
 ok = [o for o in ops if o["type"] == "ok" and o["process"] != "nemesis"]
 assert len(ok) >= 1000, f"only {len(ok)} ok operations"
-heal = max(i for i, o in enumerate(ops) if o["process"] == "nemesis" and o["f"] == "heal")
+# The final heal: the nemesis schedule's last ops (stop-partition, start).
+heal = max(i for i, o in enumerate(ops) if o["process"] == "nemesis")
+assert ops[heal]["f"] == "start", ops[heal]
 after = [o for o in ops[heal:] if o["type"] == "ok" and o["process"] != "nemesis"]
 assert after, "no ok operation after the final heal"
 faults = {o["f"] for o in ops if o["process"] == "nemesis"}
