@@ -12,7 +12,7 @@ pkgs=(
   libcurl4-openssl-dev
   iproute2 iptables openssh-server openssh-client procps psmisc util-linux
   etcd-server etcd-client libfaketime python3
-  libxml2-utils
+  libxml2-utils libcli11-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do
