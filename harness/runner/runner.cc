@@ -937,7 +937,7 @@ Result<TestOutcome> AnalyzeRun(const std::string& run_dir) {
   }
   if (history->ops.empty() && valid == Validity::kValid) valid = Validity::kUnknown;
   results.valid = valid;
-  if (Status s = run.WriteResults(results); !s.ok()) return s;
+  if (Status s = run.WriteResults(results, state.complete); !s.ok()) return s;
   TestOutcome outcome;
   outcome.valid = valid;
   outcome.run_dir = run_dir;

@@ -294,8 +294,11 @@ TEST_F(RunnerTest, AnalyzeOfARunThatNeverCompletedIsUnknownAtItsPhase) {
   }
   again = AnalyzeRun(run);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
-  ASSERT_FALSE(again->results.warnings.empty());
+  ASSERT_EQ(again->results.warnings.size(), 2u);
   EXPECT_NE(again->results.warnings[0].find("cut mid-way"), std::string::npos);
+  EXPECT_NE(again->results.warnings[1].find("never completed"), std::string::npos)
+      << "an analyze does not make the run complete";
+  EXPECT_FALSE(RunDir(run).ReadState().complete);
 }
 
 TEST_F(RunnerTest, LatestPointsAtARunFromItsStart) {

@@ -83,9 +83,9 @@ Status RunDir::MarkPhase(const std::string& phase) const {
   return WriteJsonFile(state_json(), Json{{"complete", false}, {"phase", phase}});
 }
 
-Status RunDir::WriteResults(const RunResults& results) const {
+Status RunDir::WriteResults(const RunResults& results, bool complete) const {
   Status s = WriteJsonFile(results_json(), results.ToJson());
-  if (!s.ok()) return s;
+  if (!s.ok() || !complete) return s;
   return WriteJsonFile(state_json(), Json{{"complete", true}});
 }
 

@@ -44,8 +44,9 @@ class RunDir {
   // Records the phase under way (state.json, not complete).
   Status MarkPhase(const std::string& phase) const;
   // Writes results.json, then marks the run complete. Called once per run
-  // (and once per analyze, which replaces the verdicts).
-  Status WriteResults(const RunResults& results) const;
+  // (and once per analyze, which replaces the verdicts; an analyze of a run
+  // that never completed passes complete=false, so it stays incomplete).
+  Status WriteResults(const RunResults& results, bool complete = true) const;
   // NotFound when there is none.
   Result<RunResults> ReadResults() const;
 

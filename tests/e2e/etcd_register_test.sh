@@ -59,11 +59,12 @@ for k in 1 2 3; do
   rules=$(ip netns exec "$ns" iptables -S 2>/dev/null | grep -c -- "-j DROP" || true)
   [ "$rules" -eq 0 ] || fail "n$k still has $rules DROP rules"
 done
+# Only this test's cluster counts: other clusters on the machine may run etcd.
 pids=$(pgrep -x etcd || true)
 for p in $pids; do
-  if [ "$(readlink /proc/$p/ns/net)" != "$(readlink /proc/self/ns/net)" ]; then
-    fail "an etcd process ($p) still runs in a node"
-  fi
+  case "$(ip netns identify "$p" 2>/dev/null)" in
+    "faultline-$name-"*) fail "an etcd process ($p) still runs in a node" ;;
+  esac
 done
 stopped=$(ps -eo stat=,comm= | awk '$1 ~ /^T/ {print $2}' | grep -c etcd || true)
 [ "$stopped" -eq 0 ] || fail "stopped etcd processes remain"
