@@ -1,9 +1,8 @@
 #include "nemesis/nemesis.h"
 
-#include <optional>
 #include <set>
-#include <thread>
 
+#include "harness/base/parallel.h"
 #include "nemesis/util.h"
 
 namespace faultline {
@@ -59,26 +58,11 @@ namespace nemesis_internal {
 
 std::vector<Status> ParallelFor(const std::vector<size_t>& items,
                                 const std::function<Status(size_t)>& fn) {
-  std::vector<Status> results(items.size());
-  std::vector<std::thread> threads;
-  threads.reserve(items.size());
-  for (size_t k = 0; k < items.size(); ++k) {
-    threads.emplace_back([&, k] { results[k] = fn(items[k]); });
-  }
-  for (std::thread& t : threads) t.join();
-  return results;
+  return ParallelMap(items.size(), [&](size_t k) { return fn(items[k]); });
 }
 
 Status Summarize(const std::string& what, const Outcomes& outcomes) {
-  std::string message;
-  std::optional<Status::Code> first;
-  for (const auto& [label, status] : outcomes) {
-    if (status.ok()) continue;
-    if (!first) first = status.code();
-    message += (message.empty() ? "" : "; ") + label + ": " + status.ToString();
-  }
-  if (!first) return Status::Ok();
-  return StatusWithCode(*first, what + " failed on " + message);
+  return MergeErrors(what, outcomes);
 }
 
 std::string Join(const std::vector<std::string>& items) {

@@ -65,6 +65,11 @@ TEST(NemesisFactoryTest, CompositeDrivesEveryKindEndToEnd) {
         NodeInfo{"n" + std::to_string(i), "10.0.0." + std::to_string(i), ""});
   }
   ctx.target = &target;
+  std::vector<NetNode> net_nodes;
+  for (size_t i = 0; i < fakes.size(); ++i) {
+    net_nodes.push_back({ctx.cluster.nodes[i].name, ctx.cluster.nodes[i].host, fakes[i]});
+  }
+  ctx.cluster.net = MakeIptablesNet(std::move(net_nodes));
   ASSERT_TRUE((*nemesis)->Setup(ctx).ok());
   auto invoke = [&](const std::string& f, Json value) {
     Op op;

@@ -113,12 +113,18 @@ class NemesisIntegrationTest : public ::testing::Test {
       ctx_.cluster.nodes.push_back(NodeInfo{spec.name, spec.host, ""});
     }
     ctx_.cluster.data_dir = cluster::kNodeDataDir;
+    std::vector<NetNode> net_nodes;
+    for (size_t i = 0; i < ctx_.remotes.size(); ++i) {
+      net_nodes.push_back({ctx_.cluster.nodes[i].name, ctx_.cluster.nodes[i].host, ctx_.remotes[i]});
+    }
+    ctx_.cluster.net = MakeIptablesNet(std::move(net_nodes));
     ctx_.seed = 1;
     ctx_.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   }
 
   void TearDown() override {
     ctx_.remotes.clear();
+    ctx_.cluster.net = nullptr;
     if (!name_.empty()) {
       Status down = cluster_.Down(name_);
       EXPECT_TRUE(down.ok()) << down.ToString();

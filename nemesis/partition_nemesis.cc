@@ -3,7 +3,7 @@
 #include <mutex>
 #include <optional>
 
-#include "harness/control/partition.h"
+#include "harness/control/net.h"
 #include "harness/generator/rng.h"
 #include "nemesis/grudge.h"
 #include "nemesis/util.h"
@@ -11,31 +11,9 @@
 namespace faultline {
 namespace {
 
-using nemesis_internal::Outcomes;
-using nemesis_internal::ParallelFor;
-using nemesis_internal::Summarize;
-
 // Each kind of nemesis draws from its own stream of the test's seed, so that
 // combining nemeses does not change any one's choices.
 constexpr uint64_t kRngStream = 0x7061727469746e;  // "partitn"
-
-bool IsLoopback(const std::string& address) {
-  return address.rfind("127.", 0) == 0 || address == "::1" || address == "localhost" ||
-         address == "0.0.0.0" || address == "::";
-}
-
-std::map<std::string, std::shared_ptr<Remote>> RemotesByName(const NemesisContext& ctx) {
-  std::map<std::string, std::shared_ptr<Remote>> out;
-  for (size_t i = 0; i < ctx.cluster.nodes.size(); ++i)
-    out[ctx.cluster.nodes[i].name] = ctx.remotes[i];
-  return out;
-}
-
-std::vector<size_t> AllIndices(const NemesisContext& ctx) {
-  std::vector<size_t> all(ctx.cluster.nodes.size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  return all;
-}
 
 class PartitionNemesis final : public Nemesis {
  public:
@@ -46,7 +24,7 @@ class PartitionNemesis final : public Nemesis {
     std::lock_guard lock(mu_);
     rng_ = gen::Rng(gen::DeriveSeed(ctx.seed, kRngStream));
     if (Status st = CheckContext(ctx); !st.ok()) return st;
-    return HealLocked(ctx);
+    return ctx.cluster.net->Heal();
   }
 
   Op Invoke(const NemesisContext& ctx, const Op& op) override {
@@ -56,7 +34,7 @@ class PartitionNemesis final : public Nemesis {
     }
     if (op.f == kStartPartition) return Start(ctx, op);
     if (op.f == kStopPartition) {
-      Status st = HealLocked(ctx);
+      Status st = ctx.cluster.net->Heal();
       Json healed = ctx.NodeNames();
       if (!st.ok()) return CompleteNemesisOp(op, OpType::kInfo, nullptr, st.ToString());
       ctx.Log("nemesis: healed the network on " + nemesis_internal::Join(ctx.NodeNames()));
@@ -66,49 +44,29 @@ class PartitionNemesis final : public Nemesis {
                              "unsupported: the partition nemesis has no op \"" + op.f + "\"");
   }
 
+  // Both work on a Net that cannot partition (it does nothing there), and
+  // without a Net (no partition can have been made).
   Status Heal(const NemesisContext& ctx) override {
     std::lock_guard lock(mu_);
     if (Status st = ctx.Validate(); !st.ok()) return st;
-    if (NeverPartitions(ctx)) return Status::Ok();
-    return HealLocked(ctx);
+    if (!ctx.cluster.net) return Status::Ok();
+    return ctx.cluster.net->Heal();
   }
 
   Status Teardown(const NemesisContext& ctx) override {
     std::lock_guard lock(mu_);
     if (Status st = ctx.Validate(); !st.ok()) return st;
-    if (NeverPartitions(ctx)) return Status::Ok();
-    const std::vector<size_t> all = AllIndices(ctx);
-    std::vector<Status> results =
-        ParallelFor(all, [&](size_t i) { return RemoveChain(*ctx.remotes[i]); });
-    Outcomes outcomes;
-    for (size_t k = 0; k < all.size(); ++k) {
-      outcomes.emplace_back(ctx.cluster.nodes[all[k]].name, results[k]);
-    }
-    return Summarize("removing the partition chain", outcomes);
+    if (!ctx.cluster.net) return Status::Ok();
+    return ctx.cluster.net->Teardown();
   }
 
  private:
   static Status CheckContext(const NemesisContext& ctx) {
     if (Status st = ctx.Validate(); !st.ok()) return st;
-    return PartitionAddresses(ctx.cluster).status();
-  }
-
-  // Setup and every op refuse such a cluster, so nothing can be undone, and
-  // touching iptables there would make a chain on the controller's own
-  // machine (nodes sharing it through LocalRemote).
-  static bool NeverPartitions(const NemesisContext& ctx) {
-    return !PartitionAddresses(ctx.cluster).ok();
-  }
-
-  Status HealLocked(const NemesisContext& ctx) {
-    const std::vector<size_t> all = AllIndices(ctx);
-    std::vector<Status> results =
-        ParallelFor(all, [&](size_t i) { return faultline::Heal(*ctx.remotes[i]); });
-    Outcomes outcomes;
-    for (size_t k = 0; k < all.size(); ++k) {
-      outcomes.emplace_back(ctx.cluster.nodes[all[k]].name, results[k]);
+    if (!ctx.cluster.net) {
+      return Status::InvalidArgument("partitions: the test has no network capability (Net)");
     }
-    return Summarize("healing the network", outcomes);
+    return ctx.cluster.net->Usable();
   }
 
   gen::Rng& RngFor(const NemesisContext& ctx) {
@@ -147,7 +105,7 @@ class PartitionNemesis final : public Nemesis {
     }
     Json value = {{"shape", shape}, {"grudge", GrudgeToJson(*grudge)}};
     if (!primary.is_null()) value["primary"] = primary;
-    Status applied = ApplyGrudge(RemotesByName(ctx), *PartitionAddresses(ctx.cluster), *grudge);
+    Status applied = ctx.cluster.net->Drop(*grudge);
     if (!applied.ok()) {
       return CompleteNemesisOp(op, OpType::kInfo, std::move(value), applied.ToString());
     }
@@ -180,29 +138,6 @@ class PartitionNemesis final : public Nemesis {
 };
 
 }  // namespace
-
-Result<std::map<std::string, std::string>> PartitionAddresses(const ClusterInfo& cluster) {
-  std::map<std::string, std::string> addresses;
-  std::map<std::string, std::string> owner;  // address -> node
-  for (const NodeInfo& node : cluster.nodes) {
-    if (node.host.empty()) {
-      return Status::InvalidArgument("partitions: node " + node.name + " has no address");
-    }
-    if (IsLoopback(node.host)) {
-      return Status::InvalidArgument(
-          "partitions: node " + node.name + " has the loopback address " + node.host +
-          "; partitions need every node on its own network address (e.g. the local cluster)");
-    }
-    auto [it, fresh] = owner.emplace(node.host, node.name);
-    if (!fresh) {
-      return Status::InvalidArgument("partitions: nodes " + it->second + " and " + node.name +
-                                     " share the address " + node.host +
-                                     "; partitions need a distinct address per node");
-    }
-    addresses[node.name] = node.host;
-  }
-  return addresses;
-}
 
 std::unique_ptr<Nemesis> MakePartitionNemesis() { return std::make_unique<PartitionNemesis>(); }
 

@@ -1,6 +1,6 @@
-// PartitionNemesis: network partitions between the test's nodes, as iptables
-// DROP rules in each node's FAULTLINE chain (harness/control/partition.h).
-// Peers are dropped by the address in their NodeInfo.host.
+// PartitionNemesis: network partitions between the test's nodes, made
+// through the test's Net (ClusterInfo::net; harness/control/net.h): iptables
+// inside each node, or the in-memory network of in-memory targets.
 //
 //   f "start-partition", value:
 //       "random-halves" | "isolate-one" | "majorities-ring"   (grudge.h;
@@ -11,17 +11,14 @@
 //   f "stop-partition" (value ignored)
 //     -> ok, value {"healed": [every node]}
 //
-// Setup flushes (and so creates) the chain on every node. Setup and every op
-// refuse a cluster in which two nodes share an address or a node's address is
-// a loopback one: dropping it would cut the node off from itself, or (nodes
-// sharing one machine) partition nothing but the controller's own traffic.
-// Heal flushes the chain on every node; Teardown removes it. On such a
-// refused cluster both do nothing (no partition can have been made).
+// Setup heals the Net. Setup and every op refuse a test without a Net, or
+// whose Net cannot partition its nodes (Net::Usable says why, e.g. two nodes
+// sharing a loopback address). Heal heals the Net; Teardown tears it down;
+// both do nothing without a Net.
 //
 // Thread-safety: as Nemesis (calls are serialized).
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 
@@ -34,9 +31,5 @@ inline constexpr const char* kStartPartition = "start-partition";
 inline constexpr const char* kStopPartition = "stop-partition";
 
 std::unique_ptr<Nemesis> MakePartitionNemesis();
-
-// node name -> the address peers drop it by. InvalidArgument for an empty,
-// shared or loopback address, naming the nodes.
-Result<std::map<std::string, std::string>> PartitionAddresses(const ClusterInfo& cluster);
 
 }  // namespace faultline

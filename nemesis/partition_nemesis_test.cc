@@ -20,6 +20,16 @@ class PartitionNemesisTest : public ::testing::Test {
     }
     ctx_.seed = 42;
     ctx_.log = [this](const std::string& line) { log_.push_back(line); };
+    Rewire();
+  }
+
+  // The test's Net: iptables over the fake remotes, at the nodes' addresses.
+  void Rewire() {
+    std::vector<NetNode> nodes;
+    for (size_t i = 0; i < ctx_.cluster.nodes.size(); ++i) {
+      nodes.push_back({ctx_.cluster.nodes[i].name, ctx_.cluster.nodes[i].host, ctx_.remotes[i]});
+    }
+    ctx_.cluster.net = MakeIptablesNet(std::move(nodes));
   }
 
   void ClearRecorded() {
@@ -241,11 +251,13 @@ TEST_F(PartitionNemesisTest, FailedApplicationIsInfoAndBadValuesFailWithoutComma
 TEST_F(PartitionNemesisTest, RefusesLoopbackAndSharedAddresses) {
   auto nemesis = MakePartitionNemesis();
   ctx_.cluster.nodes[1].host = "127.0.0.1";
+  Rewire();
   Status st = nemesis->Setup(ctx_);
   EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
   EXPECT_NE(st.message().find("node n2 has the loopback address 127.0.0.1"), std::string::npos)
       << st.message();
   ctx_.cluster.nodes[1].host = "10.77.0.11";
+  Rewire();
   st = nemesis->Setup(ctx_);
   EXPECT_NE(st.message().find("nodes n1 and n2 share the address 10.77.0.11"), std::string::npos)
       << st.message();
@@ -262,6 +274,27 @@ TEST_F(PartitionNemesisTest, ContextMismatchIsAnError) {
   ctx_.remotes.pop_back();
   EXPECT_EQ(nemesis->Heal(ctx_).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(Invoke(*nemesis, "start-partition").type, OpType::kFail);
+}
+
+TEST_F(PartitionNemesisTest, WithoutANetSetupAndOpsRefuseAndHealDoesNothing) {
+  auto nemesis = MakePartitionNemesis();
+  ctx_.cluster.net = nullptr;
+  EXPECT_NE(nemesis->Setup(ctx_).message().find("no network capability"), std::string::npos);
+  EXPECT_EQ(Invoke(*nemesis, "start-partition").type, OpType::kFail);
+  EXPECT_TRUE(nemesis->Heal(ctx_).ok());
+}
+
+TEST_F(PartitionNemesisTest, PartitionsAnInMemoryNet) {
+  auto nemesis = MakePartitionNemesis();
+  ctx_.cluster.net = MakeMemoryNet(ctx_.NodeNames());
+  Op done = Invoke(*nemesis, "start-partition",
+                   Json::parse(R"({"grudge": {"n1": ["n2", "n3"], "n2": ["n1"], "n3": ["n1"]}})"));
+  ASSERT_EQ(done.type, OpType::kOk) << done.error.dump();
+  EXPECT_FALSE(ctx_.cluster.net->Hears("n1", "n2"));
+  EXPECT_TRUE(ctx_.cluster.net->Hears("n2", "n3"));
+  ASSERT_TRUE(nemesis->Heal(ctx_).ok());
+  EXPECT_TRUE(ctx_.cluster.net->Hears("n1", "n2"));
+  for (auto& [name, fake] : fakes_) EXPECT_TRUE(fake->commands().empty()) << name;
 }
 
 TEST_F(PartitionNemesisTest, TeardownRemovesTheChainEverywhere) {

@@ -1,4 +1,5 @@
-// Helpers shared by the nemeses of this folder (not part of the public API).
+// Helpers shared by the nemeses of this folder (not part of the public API);
+// thin names over harness/base/parallel.h.
 //
 // Thread-safety: stateless functions.
 #pragma once
@@ -8,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/base/parallel.h"
 #include "harness/base/status.h"
 
 namespace faultline::nemesis_internal {
@@ -18,7 +20,7 @@ std::vector<Status> ParallelFor(const std::vector<size_t>& items,
                                 const std::function<Status(size_t)>& fn);
 
 // One (label, status) per thing attempted.
-using Outcomes = std::vector<std::pair<std::string, Status>>;
+using Outcomes = LabelledStatuses;
 
 // Ok when every outcome is ok; otherwise `what` + " failed on " and each
 // failing label with its error ("n2: timeout: ...; n3: ..."), with the code of

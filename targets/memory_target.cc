@@ -1,5 +1,6 @@
 #include "targets/memory_target.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -33,6 +34,7 @@ class MemoryTarget final : public Target,
       : unsafe_(unsafe), options_(options), rng_(options.seed) {}
 
   std::string name() const override { return unsafe_ ? "memory-unsafe" : "memory"; }
+  bool in_process() const override { return true; }
 
   Status Setup(const NodeContext& ctx) override {
     std::lock_guard lock(mu_);
@@ -40,6 +42,10 @@ class MemoryTarget final : public Target,
     Node fresh;
     fresh.incarnation = ++incarnations_;
     nodes_[ctx.node.name] = std::move(fresh);
+    net_ = ctx.cluster.net;
+    cluster_size_ = ctx.cluster.nodes.size();
+    node_names_.clear();
+    for (const NodeInfo& n : ctx.cluster.nodes) node_names_.push_back(n.name);
     changed_.notify_all();
     return Status::Ok();
   }
@@ -127,13 +133,24 @@ class MemoryTarget final : public Target,
         return CompleteInfo(op, node_name,
                             "connection-lost: " + node_name + " went down during the op");
       }
-      if (!it->second.paused) break;
-      if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      // memory: the store lives with a majority; a node cut off from one
+      // cannot serve (as a raft follower in a minority). memory-unsafe
+      // serves from its own replica whatever the network.
+      const bool cut_off = !unsafe_ && !ReachesMajority(node_name);
+      if (!it->second.paused && !cut_off) break;
+      // The Net does not notify: a cut-off node looks again every 10 ms.
+      const auto wake = cut_off ? std::min(deadline, Clock::now() + std::chrono::milliseconds(10))
+                                : deadline;
+      if (changed_.wait_until(lock, wake) == std::cv_status::timeout && Clock::now() >= deadline) {
         it = nodes_.find(node_name);
-        if (it != nodes_.end() && it->second.incarnation == incarnation && !it->second.paused) {
+        if (it != nodes_.end() && it->second.incarnation == incarnation && !it->second.paused &&
+            (unsafe_ || ReachesMajority(node_name))) {
           break;
         }
-        return CompleteInfo(op, node_name, "timeout: " + node_name + " did not answer (paused)");
+        return CompleteInfo(op, node_name,
+                            "timeout: " + node_name + " did not answer (" +
+                                (cut_off ? "cut off from a majority by a partition" : "paused") +
+                                ")");
       }
     }
     if (kind == Kind::kSet) return ApplySet(node_name, op);
@@ -144,6 +161,7 @@ class MemoryTarget final : public Target,
  private:
   struct Replication {
     Clock::time_point at;
+    std::string from;
     std::string key;
     Json value;
   };
@@ -189,18 +207,38 @@ class MemoryTarget final : public Target,
     }
   }
 
-  // Applies the replicated writes that have arrived at `node` by `now`.
-  static void Deliver(Node& node, Clock::time_point now) {
-    while (!node.inbox.empty() && node.inbox.front().at <= now) {
-      Put(node.replica, node.inbox.front().key, node.inbox.front().value);
-      node.inbox.pop_front();
+  // Called with mu_ held: whether `node` hears from, and is heard by, a
+  // majority of the nodes (itself included) in the test's Net.
+  bool ReachesMajority(const std::string& node) const {
+    if (!net_) return true;
+    size_t reach = 0;
+    for (const std::string& peer : node_names_) {
+      if (net_->Hears(node, peer) && net_->Hears(peer, node)) ++reach;
+    }
+    return 2 * reach > cluster_size_;
+  }
+
+  // Applies the replicated writes that have arrived at `node` by `now`. A
+  // write from a peer the node does not hear waits until the cut heals
+  // (writes from one peer stay in order).
+  void Deliver(const std::string& name, Node& node, Clock::time_point now) {
+    std::set<std::string> held;
+    for (auto it = node.inbox.begin(); it != node.inbox.end();) {
+      if (it->at > now) break;
+      if (held.count(it->from) || (net_ && !net_->Hears(name, it->from))) {
+        held.insert(it->from);
+        ++it;
+        continue;
+      }
+      Put(node.replica, it->key, it->value);
+      it = node.inbox.erase(it);
     }
   }
 
   void Replicate(const std::string& from, const std::string& key, const Json& value,
                  Clock::time_point now) {
     for (auto& [name, node] : nodes_) {
-      if (name != from) node.inbox.push_back({now + options_.replication_delay, key, value});
+      if (name != from) node.inbox.push_back({now + options_.replication_delay, from, key, value});
     }
   }
 
@@ -266,7 +304,7 @@ class MemoryTarget final : public Target,
   // Called with mu_ held.
   Op Apply(const std::string& node_name, Node& node, const Op& op) {
     const Clock::time_point now = Clock::now();
-    if (unsafe_) Deliver(node, now);
+    if (unsafe_) Deliver(node_name, node, now);
     Store& store = unsafe_ ? node.replica : shared_;
     const std::string key = op.key.dump();
     auto current = [&]() -> Json {
@@ -305,6 +343,9 @@ class MemoryTarget final : public Target,
   uint64_t owners_ = 0;
   uint64_t incarnations_ = 0;
   std::mt19937_64 rng_;
+  std::shared_ptr<Net> net_;  // from Setup's ClusterInfo; null: no partitions
+  std::vector<std::string> node_names_;
+  size_t cluster_size_ = 0;
 };
 
 class MemoryClient final : public Client {

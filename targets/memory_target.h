@@ -21,6 +21,12 @@
 //          it dies completes as info. Data survives (as on disk).
 //   Pause  ops on the node block until Resume; one blocked longer than
 //          `timeout` completes as info without taking effect.
+//   Partition (ClusterInfo::net, asked on every op)
+//          memory: an op on a node that does not hear from and is not heard
+//          by a majority blocks until the cut heals; after `timeout` it
+//          completes as info without taking effect.
+//          memory-unsafe: ops are served from the node's replica; writes
+//          reach a node only once it hears from their origin again.
 //
 // Thread-safety: everything may be called concurrently (one mutex).
 #pragma once

@@ -258,6 +258,36 @@ TEST_F(MemoryTargetTest, KillingAPausedNodeEndsItsBlockedOpsAsInfo) {
   EXPECT_TRUE(target->pausable()->Resume(Ctx("n1")).ok()) << "a restarted node is not paused";
 }
 
+TEST_F(MemoryTargetTest, PartitionedMinorityNodeTimesOutUntilHealed) {
+  cluster_.net = MakeMemoryNet({"n1", "n2", "n3"});
+  auto target = MakeMemoryTarget({.timeout = milliseconds(100)});
+  SetUpTarget(*target);
+  auto c1 = OpenClient(*target, "n1");
+  auto c2 = OpenClient(*target, "n2");
+  ASSERT_TRUE(cluster_.net->Drop(GrudgeFromComponents({{"n1"}, {"n2", "n3"}})).ok());
+  Op cut = c1->Invoke(MakeOp(0, "write", 1, "x"));
+  EXPECT_EQ(cut.type, OpType::kInfo);
+  EXPECT_NE(cut.error.get<std::string>().find("partition"), std::string::npos);
+  EXPECT_EQ(c2->Invoke(MakeOp(1, "write", 2, "x")).type, OpType::kOk);
+  EXPECT_EQ(c2->Invoke(MakeOp(1, "read", Json(), "x")).value, 2) << "the cut-off write had no effect";
+  ASSERT_TRUE(cluster_.net->Heal().ok());
+  EXPECT_EQ(c1->Invoke(MakeOp(0, "read", Json(), "x")).value, 2);
+}
+
+TEST_F(MemoryTargetTest, UnsafeReplicationWaitsForTheCutToHeal) {
+  cluster_.net = MakeMemoryNet({"n1", "n2", "n3"});
+  auto target = MakeUnsafeMemoryTarget({.replication_delay = milliseconds(1)});
+  SetUpTarget(*target);
+  auto c1 = OpenClient(*target, "n1");
+  auto c2 = OpenClient(*target, "n2");
+  ASSERT_TRUE(cluster_.net->Drop(GrudgeFromComponents({{"n1"}, {"n2", "n3"}})).ok());
+  EXPECT_EQ(c1->Invoke(MakeOp(0, "write", 7, "x")).type, OpType::kOk);
+  std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_TRUE(c2->Invoke(MakeOp(1, "read", Json(), "x")).value.is_null());
+  ASSERT_TRUE(cluster_.net->Heal().ok());
+  EXPECT_EQ(c2->Invoke(MakeOp(1, "read", Json(), "x")).value, 7);
+}
+
 }  // namespace
 }  // namespace faultline
 

@@ -1,9 +1,8 @@
 #include "targets/target.h"
 
 #include <functional>
-#include <optional>
-#include <thread>
 
+#include "harness/base/parallel.h"
 #include "harness/control/remote.h"
 
 namespace faultline {
@@ -18,29 +17,12 @@ Status OnAllNodes(const std::string& what, const std::vector<std::shared_ptr<Rem
                                    std::to_string(cluster.nodes.size()) +
                                    " nodes; expected one remote per node");
   }
-  std::vector<Status> results(remotes.size());
-  std::vector<std::thread> threads;
-  threads.reserve(remotes.size());
-  for (size_t i = 0; i < remotes.size(); ++i) {
-    threads.emplace_back([&, i] {
-      if (remotes[i] == nullptr) {
-        results[i] = Status::InvalidArgument("no remote");
-        return;
-      }
-      results[i] = action(NodeContext{*remotes[i], cluster.nodes[i], cluster});
-    });
-  }
-  for (auto& t : threads) t.join();
-
-  std::string message;
-  std::optional<Status::Code> first;
-  for (size_t i = 0; i < results.size(); ++i) {
-    if (results[i].ok()) continue;
-    if (!first) first = results[i].code();
-    message += (message.empty() ? "" : "; ") + cluster.nodes[i].name + ": " + results[i].ToString();
-  }
-  if (!first) return Status::Ok();
-  return StatusWithCode(*first, what + " failed on " + message);
+  std::vector<std::string> names;
+  for (const NodeInfo& node : cluster.nodes) names.push_back(node.name);
+  return OnEach(what, names, [&](size_t i) {
+    if (remotes[i] == nullptr) return Status::InvalidArgument("no remote");
+    return action(NodeContext{*remotes[i], cluster.nodes[i], cluster});
+  });
 }
 
 }  // namespace

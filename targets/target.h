@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "harness/base/status.h"
+#include "harness/control/net.h"
 #include "harness/control/remote.h"
 
 namespace faultline {
@@ -51,6 +52,11 @@ struct ClusterInfo {
   // cluster gives every node a private directory here).
   std::string data_dir = "/var/lib/faultline/node";
   bool sudo = false;  // run the target's commands through sudo (non-root SSH user)
+  // The network between the nodes, as the test's environment provides it
+  // (harness/control/net.h): the partition nemesis cuts it; in-memory targets
+  // ask it who hears whom, so they honour partitions. May be null (no Net:
+  // nodes always hear each other).
+  std::shared_ptr<Net> net;
 };
 
 // Everything a target needs to act on one node. Valid for the call only.
@@ -132,6 +138,11 @@ class Target {
 
   // "etcd", "memory", ...
   virtual std::string name() const = 0;
+
+  // True for targets that run inside the test process (the in-memory ones):
+  // their nodes are names, not a nodes file, and they honour partitions by
+  // reading ClusterInfo::net rather than being cut by iptables.
+  virtual bool in_process() const { return false; }
 
   // Installs, configures and starts the target on one node, from a clean
   // slate (leftovers of an earlier run are stopped and wiped), and waits

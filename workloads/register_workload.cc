@@ -1,6 +1,5 @@
 // The register workload: reads, writes and compare-and-sets on rotating keys,
 // every written value unique, checked per key against a cas-register.
-#include <atomic>
 #include <optional>
 
 #include "checkers/perf.h"
@@ -11,6 +10,9 @@
 namespace faultline {
 namespace {
 
+int64_t WriteValue(int64_t i) { return 2 * i + 1; }
+int64_t CasValue(int64_t i) { return 2 * i + 2; }
+
 class RegisterWorkload : public Workload {
  public:
   explicit RegisterWorkload(const WorkloadOptions& options) : options_(options) {}
@@ -19,16 +21,22 @@ class RegisterWorkload : public Workload {
   gen::GenPtr Generator() override {
     // Unique values make crashed writes cheap to check (see the checker's
     // forced-write rule) and make every read attributable to one write.
-    auto next_value = std::make_shared<std::atomic<int64_t>>(1);
-    gen::GenPtr write = gen::FromFn([next_value](gen::Rng&, int64_t) -> std::optional<Op> {
-      return gen::MakeOp("write", Json(next_value->fetch_add(1)));
+    // Values are derived from each generator's own op index, never from
+    // shared state, so the generator stays a pure value: writes take the odd
+    // values 1, 3, 5, ..., CASes the even ones 2, 4, 6, ... Keys are checked
+    // apart, so values need only be unique within a key (each key runs its
+    // own copy of these generators).
+    gen::GenPtr write = gen::FromFn([](gen::Rng&, int64_t i) -> std::optional<Op> {
+      return gen::MakeOp("write", Json(WriteValue(i)));
     });
-    gen::GenPtr cas = gen::FromFn([next_value](gen::Rng& rng, int64_t) -> std::optional<Op> {
-      // Compare against a recent value so that some CASes succeed.
-      const int64_t latest = next_value->load();
-      const int64_t back = static_cast<int64_t>(rng.Below(5));
-      const int64_t expected = latest - 1 - back > 0 ? latest - 1 - back : 1;
-      return gen::MakeOp("cas", Json::array({expected, next_value->fetch_add(1)}));
+    gen::GenPtr cas = gen::FromFn([](gen::Rng& rng, int64_t i) -> std::optional<Op> {
+      // Compare against a value written a little earlier (writes and CASes
+      // are equally frequent, so write i and CAS i happen about together),
+      // so that some CASes succeed.
+      const int64_t back = static_cast<int64_t>(rng.Below(3));
+      const int64_t j = i - back > 0 ? i - back : 0;
+      const int64_t expected = rng.Below(2) == 0 ? WriteValue(j) : CasValue(j > 0 ? j - 1 : 0);
+      return gen::MakeOp("cas", Json::array({expected, CasValue(i)}));
     });
     gen::GenPtr ops =
         gen::Mix({gen::Repeat(gen::MakeOp("read")), gen::Repeat(gen::MakeOp("read")), write, cas});

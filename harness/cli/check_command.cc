@@ -1,4 +1,5 @@
 // faultline check: linearizability of stored histories.
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -10,92 +11,67 @@
 #include "harness/history/reader.h"
 
 namespace faultline::cli {
-namespace {
-
-constexpr const char* kUsage =
-    "usage: faultline check --model M [--init JSON] [--format F] [--time-limit S]\n"
-    "                       [--memory-limit MIB] [--threads N] [--all-keys] [--json] FILE...\n"
-    "\n"
-    "Checks each history FILE for linearizability against model M.\n"
-    "  --model M         register, cas-register, multi-register, kv, mutex, set, fifo-queue\n"
-    "  --init JSON       initial value (default null: absent / empty / free)\n"
-    "  --format F        auto (default), jsonl, edn, jepsen-log\n"
-    "  --time-limit S    give up with verdict unknown after S seconds per file (default: none)\n"
-    "  --memory-limit M  give up with verdict unknown past M MiB resident, whole process (default 4096)\n"
-    "  --all-keys        check every key even after one is proven invalid (default: stop\n"
-    "                    at the first invalid key and list the others as unchecked)\n"
-    "  --threads N       partitions checked in parallel (default: one per core)\n"
-    "  --json            one JSON object per file on stdout\n"
-    "Exit: 0 all valid, 1 any invalid, 2 any unknown (none invalid), 254 bad usage or input.\n";
-
-int Usage(const std::string& error) {
-  std::fprintf(stderr, "faultline check: %s\n%s", error.c_str(), kUsage);
-  return kExitUsage;
-}
-
-bool ParseNumber(const std::string& text, double* out) {
-  char* end = nullptr;
-  *out = std::strtod(text.c_str(), &end);
-  return !text.empty() && end && *end == '\0' && *out >= 0;
-}
-
-}  // namespace
 
 int RunCheck(const Args& args) {
+  CLI::App app(
+      "Checks each history FILE for linearizability against model M.\n"
+      "Exit: 0 all valid, 1 any invalid, 2 any unknown (none invalid), 254 bad usage or input.",
+      "faultline check");
   std::string model_name;
-  Json init;
-  HistoryFormat format = HistoryFormat::kAuto;
-  LinearizabilityOptions options;
+  std::string init_text = "null";
+  std::string format_name = "auto";
+  double time_limit_s = 0;
+  double memory_limit_mib = 4096;
+  unsigned threads = 0;
   bool json = false;
   std::vector<std::string> files;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--model") {
-      if (!value(&model_name)) return Usage("--model needs a value");
-    } else if (a == "--init") {
-      if (!value(&v)) return Usage("--init needs a JSON value");
-      init = Json::parse(v, nullptr, false);
-      if (init.is_discarded()) return Usage("--init: \"" + v + "\" is not valid JSON");
-    } else if (a == "--format") {
-      if (!value(&v)) return Usage("--format needs a value");
-      auto f = ParseHistoryFormat(v);
-      if (!f) return Usage("--format: unknown format \"" + v + "\"; expected auto, jsonl, edn, jepsen-log");
-      format = *f;
-    } else if (a == "--time-limit") {
-      double s;
-      if (!value(&v) || !ParseNumber(v, &s)) return Usage("--time-limit needs seconds (a number >= 0)");
-      options.time_limit = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
-    } else if (a == "--memory-limit") {
-      double m;
-      if (!value(&v) || !ParseNumber(v, &m) || m < 1) return Usage("--memory-limit needs MiB (a number >= 1)");
-      options.memory_limit_bytes = static_cast<size_t>(m * (1 << 20));
-    } else if (a == "--threads") {
-      double t;
-      if (!value(&v) || !ParseNumber(v, &t) || t < 1) return Usage("--threads needs a number >= 1");
-      options.threads = static_cast<unsigned>(t);
-    } else if (a == "--all-keys") {
-      options.all_keys = true;
-    } else if (a == "--json") {
-      json = true;
-    } else if (!a.empty() && a[0] == '-' && a != "-") {
-      return Usage("unknown option " + a);
-    } else {
-      files.push_back(a);
-    }
+  app.add_option("--model", model_name,
+                 "register, cas-register, multi-register, kv, mutex, set, fifo-queue")
+      ->required();
+  app.add_option("--init", init_text, "initial value as JSON (null: absent / empty / free)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return Json::parse(v, nullptr, false).is_discarded()
+                       ? "\"" + v + "\" is not valid JSON"
+                       : "";
+          },
+          "JSON"));
+  app.add_option("--format", format_name, "auto, jsonl, edn, jepsen-log")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "jsonl", "edn", "jepsen-log"}));
+  app.add_option("--time-limit", time_limit_s,
+                 "give up with verdict unknown after S seconds per file (0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--memory-limit", memory_limit_mib,
+                 "give up with verdict unknown past M MiB resident, whole process")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--threads", threads, "partitions checked in parallel (0: one per core)")
+      ->capture_default_str();
+  bool all_keys = false;
+  app.add_flag("--all-keys", all_keys,
+               "check every key even after one is proven invalid (default: stop at the first "
+               "invalid key and list the others as unchecked)");
+  app.add_flag("--json", json, "one JSON object per file on stdout");
+  app.add_option("FILE", files, "history files")->required();
+
+  return ParseAndRun(app, args, "check", [&]() -> int {
+  const Json init = Json::parse(init_text);
+  const HistoryFormat format = *ParseHistoryFormat(format_name);
+  LinearizabilityOptions options;
+  if (time_limit_s > 0) {
+    options.time_limit = std::chrono::milliseconds(static_cast<int64_t>(time_limit_s * 1000));
   }
-  if (model_name.empty()) return Usage("--model is required");
-  if (files.empty()) return Usage("no history FILE given");
+  options.memory_limit_bytes = static_cast<size_t>(memory_limit_mib * (1 << 20));
+  if (threads > 0) options.threads = threads;
+  options.all_keys = all_keys;
   Result<std::unique_ptr<Model>> model = MakeModel(model_name);
-  if (!model.ok()) return Usage(model.status().message());
+  if (!model.ok()) {
+    std::fprintf(stderr, "faultline check: %s\n", model.status().message().c_str());
+    return kExitUsage;
+  }
 
   int exit_code = kExitValid;
   bool any_unknown = false, any_invalid = false;
@@ -103,6 +79,12 @@ int RunCheck(const Args& args) {
     Result<History> history = ReadHistoryFile(file, format);
     if (!history.ok()) {
       std::fprintf(stderr, "faultline check: %s\n", history.status().message().c_str());
+      return kExitUsage;
+    }
+    // Nothing recorded proves nothing: an empty file (or /dev/null) is bad
+    // input, not a valid history.
+    if (history->ops.empty()) {
+      std::fprintf(stderr, "faultline check: no operations in %s\n", file.c_str());
       return kExitUsage;
     }
     const auto start = std::chrono::steady_clock::now();
@@ -149,6 +131,7 @@ int RunCheck(const Args& args) {
     exit_code = kExitUnknown;
   }
   return exit_code;
+  });
 }
 
 }  // namespace faultline::cli

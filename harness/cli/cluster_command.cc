@@ -43,6 +43,21 @@ int RunCluster(const Args& args) {
 
   switch (command->action) {
     case cluster::ClusterCommand::Action::kUp: {
+      // Rebuilding a cluster that is up would wipe its nodes' data.
+      if (auto current = local.GetStatus(command->name); current.ok() && current->up()) {
+        if (command->reuse) {
+          std::fprintf(stderr, "faultline cluster up: cluster '%s' is already up; reusing it\n",
+                       command->name.c_str());
+          std::fputs(cluster::RenderUsageHint(current->state, local.Paths(command->name)).c_str(),
+                     stdout);
+          return kExitValid;
+        }
+        std::fprintf(stderr,
+                     "faultline cluster up: cluster '%s' is already up; take it down first "
+                     "(faultline cluster down --name %s) or pass --reuse to keep it\n",
+                     command->name.c_str(), command->name.c_str());
+        return kExitUsage;
+      }
       // Ctrl-C or a kill during `up` rolls back instead of leaving half a cluster.
       struct sigaction action {};
       action.sa_handler = OnInterrupt;

@@ -107,7 +107,7 @@ RunRecord RunOne(const SuiteRun& r, const std::string& nodes_file, int node_coun
   config.nemesis = r.nemesis;
   config.time_limit_s = r.time_limit_s;
   config.nemesis_interval_s = r.nemesis_interval_s;
-  config.concurrency = r.Threads(node_count);
+  config.concurrency = std::to_string(r.Threads(node_count));
   config.seed = r.seed;
   config.store = store;
   config.rate = r.rate;
@@ -118,7 +118,14 @@ RunRecord RunOne(const SuiteRun& r, const std::string& nodes_file, int node_coun
     config.nodes_file = nodes_file;
   }
   const auto start = std::chrono::steady_clock::now();
-  Result<TestOutcome> outcome = faultline::RunTest(config, &g_suite_interrupted, nullptr);
+  TestEnv env;
+  Result<TestOutcome> outcome = faultline::RunTest(config, env, &g_suite_interrupted, nullptr);
+  // The runner stores results; the reporters write the report from them.
+  if (outcome.ok()) {
+    if (Status st = report::WriteReport(outcome->run_dir); !st.ok()) {
+      std::fprintf(stderr, "faultline suite: report: %s\n", st.ToString().c_str());
+    }
+  }
   rec.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!outcome.ok()) {

@@ -1,68 +1,26 @@
 // faultline test: run a test end to end; faultline analyze: re-check a run.
+// Flags are parsed here (CLI11); everything they mean is resolved by the
+// runner, and the reports are written by the reporters.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
+#include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "harness/cli/commands.h"
 #include "harness/cluster/local_cluster.h"
+#include "harness/report/index_page.h"
+#include "harness/report/report.h"
 #include "harness/runner/runner.h"
 
 namespace faultline::cli {
 namespace {
 
-constexpr const char* kTestUsage =
-    "usage: faultline test [--target T] [--workload W] [--nemesis LIST] [--time-limit S]\n"
-    "                      [--nemesis-interval S] [--nodes-file F | --nodes n1,n2,...]\n"
-    "                      [--concurrency N|Nn] [--seed N] [--store DIR] [--rate OPS]\n"
-    "                      [--name NAME] [--check-time-limit S] [--leave-running]\n"
-    "                      [--lock-ttl S] [--lock-hold MS] [--target-option KEY=VALUE]...\n"
-    "\n"
-    "Deploys target T on the nodes, runs workload W while the nemesis injects\n"
-    "faults, records the history, checks it, and writes a report.\n"
-    "  --target T           etcd (default), memory, memory-unsafe, zookeeper,\n"
-    "                       redis, redis-sentinel, redis-cluster\n"
-    "  --target-option K=V  a target option (repeatable); V is JSON, or else a string,\n"
-    "                       e.g. --target-option zk_sync_reads=false\n"
-    "  --workload W         register (default), set, lock, lock-set\n"
-    "  --nemesis LIST       comma-separated: partition, kill, pause, clock (default: none)\n"
-    "  --time-limit S       seconds of workload (default 60)\n"
-    "  --nemesis-interval S seconds between a fault and its recovery (default 10)\n"
-    "  --nodes-file F       nodes to use (default: the local cluster's, when one is up)\n"
-    "  --nodes LIST         node names for in-memory targets (default n1,n2,n3)\n"
-    "  --concurrency N|Nn   client threads, or N per node (default 2n)\n"
-    "  --seed N             seed for the generator and the nemesis (default: time)\n"
-    "  --store DIR          where runs are stored (default ./store)\n"
-    "  --lock-ttl S         etcd lock clients' lease TTL in whole seconds (default 2)\n"
-    "  --lock-hold MS       lock, lock-set: longest hold in ms (default 100 / 2000)\n"
-    "Exit: 0 valid, 1 invalid, 2 unknown, 254 bad usage, 255 harness error.\n";
-
 std::atomic<bool> g_interrupted{false};
 
 void OnSignal(int) { g_interrupted.store(true); }
-
-int Usage(const char* cmd, const std::string& error, const char* usage) {
-  std::fprintf(stderr, "faultline %s: %s\n%s", cmd, error.c_str(), usage);
-  return kExitUsage;
-}
-
-bool ParseDouble(const std::string& text, double* out) {
-  char* end = nullptr;
-  *out = std::strtod(text.c_str(), &end);
-  return !text.empty() && end && *end == '\0';
-}
-
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
 
 int ExitCodeFor(const TestOutcome& outcome) {
   switch (outcome.valid) {
@@ -73,186 +31,234 @@ int ExitCodeFor(const TestOutcome& outcome) {
   return kExitInternal;
 }
 
+// The reporters, on what the runner stored: report.html, junit.xml and the
+// console summary.
+void Report(const char* cmd, const TestOutcome& outcome) {
+  if (Status s = report::WriteReport(outcome.run_dir); !s.ok()) {
+    std::fprintf(stderr, "faultline %s: report: %s\n", cmd, s.ToString().c_str());
+  }
+  if (Result<report::RunData> run = report::LoadRun(outcome.run_dir); run.ok()) {
+    std::printf("%s", report::ConsoleSummary(*run).c_str());
+  }
+  for (const std::string& w : outcome.results.warnings) {
+    std::fprintf(stderr, "faultline %s: warning: %s\n", cmd, w.c_str());
+  }
+  // The store's index lists the run (store/<test>/<run>): always after a test,
+  // after analyze only in a store that has an index.
+  const std::filesystem::path store =
+      std::filesystem::path(outcome.run_dir).parent_path().parent_path();
+  std::error_code ec;
+  if (std::string(cmd) == "test" || std::filesystem::exists(store / "index.html", ec)) {
+    if (Status s = report::WriteStoreIndex(store.string()); !s.ok()) {
+      std::fprintf(stderr, "faultline %s: store index: %s\n", cmd, s.ToString().c_str());
+    }
+  }
+}
+
+// The local cluster's nodes file, when the default cluster is up.
+std::string LocalClusterNodesFile() {
+  cluster::LocalCluster local;
+  auto status = local.GetStatus(cluster::kDefaultClusterName);
+  if (status.ok() && status->up()) return status->nodes_file;
+  return "";
+}
+
+// Seconds > 0 (or >= 0 when zero_ok).
+CLI::Validator Seconds(bool zero_ok) {
+  return CLI::Validator(
+      [zero_ok](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || !(zero_ok ? v >= 0 : v > 0) || v > 1e9) {
+          return std::string("expected seconds ") + (zero_ok ? ">= 0" : "> 0") + ", got \"" +
+                 text + "\"";
+        }
+        return "";
+      },
+      zero_ok ? "SECONDS>=0" : "SECONDS>0");
+}
+
 }  // namespace
+
+int ParseAndRun(CLI::App& app, const Args& args, const char* cmd,
+                const std::function<int()>& body) {
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(app.help().c_str(), stdout);
+    return kExitValid;
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "faultline %s: %s\nRun 'faultline %s --help' for the options.\n", cmd,
+                 e.what(), cmd);
+    return kExitUsage;
+  }
+  return body();
+}
+
+ProgressPrinter::ProgressPrinter(std::FILE* out, bool terminal, double line_interval_s)
+    : out_(out), terminal_(terminal), line_interval_s_(line_interval_s) {}
+
+std::string FormatProgress(const Progress& p) {
+  char line[256];
+  std::snprintf(line, sizeof line, "[%6.1fs] %-8s ok %lld  fail %lld  info %lld  nemesis %s",
+                p.elapsed_s, p.phase.c_str(), static_cast<long long>(p.ok),
+                static_cast<long long>(p.fail), static_cast<long long>(p.info),
+                p.nemesis.empty() ? "-" : p.nemesis.c_str());
+  return line;
+}
+
+void ProgressPrinter::Update(const Progress& p) {
+  if (terminal_) {
+    // One line rewritten in place.
+    std::fprintf(out_, "\r%-100s", FormatProgress(p).c_str());
+    std::fflush(out_);
+    printed_ = true;
+    return;
+  }
+  // A log or a pipe: whole lines, now and then.
+  if (last_line_s_ >= 0 && p.elapsed_s - last_line_s_ < line_interval_s_) return;
+  last_line_s_ = p.elapsed_s;
+  std::fprintf(out_, "%s\n", FormatProgress(p).c_str());
+  std::fflush(out_);
+}
+
+void ProgressPrinter::Finish() {
+  if (terminal_ && printed_) std::fputc('\n', out_);
+}
 
 int RunTest(const Args& args) {
   TestConfig config;
-  std::string concurrency = "2n";
-  bool seed_given = false;
-  std::string nodes_list;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    std::string v;
-    auto value = [&]() {
-      if (i + 1 >= args.size()) return false;
-      v = args[++i];
-      return true;
-    };
-    double d = 0;
-    if (a == "--help" || a == "-h") {
-      std::fputs(kTestUsage, stdout);
-      return 0;
-    } else if (a == "--target") {
-      if (!value()) return Usage("test", "--target needs a value", kTestUsage);
-      config.target = v;
-    } else if (a == "--target-option") {
-      if (!value()) return Usage("test", "--target-option needs KEY=VALUE", kTestUsage);
-      const size_t eq = v.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        return Usage("test", "--target-option: expected KEY=VALUE, got '" + v + "'", kTestUsage);
-      }
-      const std::string text = v.substr(eq + 1);
-      nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-      config.target_options[v.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(text) : parsed;
-    } else if (a == "--workload") {
-      if (!value()) return Usage("test", "--workload needs a value", kTestUsage);
-      config.workload = v;
-    } else if (a == "--nemesis") {
-      if (!value()) return Usage("test", "--nemesis needs a list", kTestUsage);
-      config.nemesis = SplitList(v);
-      if (config.nemesis.size() == 1 && config.nemesis[0] == "none") config.nemesis.clear();
-    } else if (a == "--time-limit") {
-      if (!value() || !ParseDouble(v, &d) || d <= 0) {
-        return Usage("test", "--time-limit needs seconds > 0", kTestUsage);
-      }
-      config.time_limit_s = d;
-    } else if (a == "--nemesis-interval") {
-      if (!value() || !ParseDouble(v, &d) || d <= 0) {
-        return Usage("test", "--nemesis-interval needs seconds > 0", kTestUsage);
-      }
-      config.nemesis_interval_s = d;
-    } else if (a == "--check-time-limit") {
-      if (!value() || !ParseDouble(v, &d) || d < 0) {
-        return Usage("test", "--check-time-limit needs seconds >= 0", kTestUsage);
-      }
-      config.check_time_limit_s = d;
-    } else if (a == "--rate") {
-      if (!value() || !ParseDouble(v, &d) || d < 0) {
-        return Usage("test", "--rate needs ops/s >= 0", kTestUsage);
-      }
-      config.rate = d;
-    } else if (a == "--nodes-file") {
-      if (!value()) return Usage("test", "--nodes-file needs a path", kTestUsage);
-      config.nodes_file = v;
-    } else if (a == "--nodes") {
-      if (!value()) return Usage("test", "--nodes needs a list", kTestUsage);
-      nodes_list = v;
-    } else if (a == "--concurrency") {
-      if (!value()) return Usage("test", "--concurrency needs N or Nn", kTestUsage);
-      concurrency = v;
-    } else if (a == "--seed") {
-      if (!value() || v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
-        return Usage("test", "--seed needs a non-negative integer", kTestUsage);
-      }
-      config.seed = std::strtoull(v.c_str(), nullptr, 10);
-      seed_given = true;
-    } else if (a == "--store") {
-      if (!value()) return Usage("test", "--store needs a directory", kTestUsage);
-      config.store = v;
-    } else if (a == "--name") {
-      if (!value()) return Usage("test", "--name needs a value", kTestUsage);
-      config.name = v;
-    } else if (a == "--lock-ttl") {
-      if (!value() || v.empty() || v.size() > 4 ||
-          v.find_first_not_of("0123456789") != std::string::npos || std::atoi(v.c_str()) < 1) {
-        return Usage("test", "--lock-ttl needs whole seconds >= 1, got " + v, kTestUsage);
-      }
-      config.target_options["lock_ttl_s"] = std::atoi(v.c_str());
-    } else if (a == "--lock-hold") {
-      if (!value() || v.empty() || v.size() > 7 ||
-          v.find_first_not_of("0123456789") != std::string::npos || std::atoi(v.c_str()) < 1) {
-        return Usage("test", "--lock-hold needs milliseconds >= 1, got " + v, kTestUsage);
-      }
-      config.workload_options["hold_max_ms"] = std::atoi(v.c_str());
-    } else if (a == "--leave-running") {
-      config.leave_running = true;
-    } else {
-      return Usage("test", "unknown argument " + a, kTestUsage);
-    }
-  }
-  if (!seed_given) config.seed = static_cast<uint64_t>(std::time(nullptr));
-  const bool in_memory = config.target.rfind("memory", 0) == 0;
-  if (in_memory) {
-    config.local_nodes = SplitList(nodes_list.empty() ? "n1,n2,n3" : nodes_list);
-  } else if (config.nodes_file.empty()) {
-    cluster::LocalCluster local;
-    auto status = local.GetStatus(cluster::kDefaultClusterName);
-    if (status.ok() && status->up()) {
-      config.nodes_file = status->nodes_file;
-      std::fprintf(stderr, "faultline test: using the local cluster's nodes file %s\n",
-                   config.nodes_file.c_str());
-    } else {
-      return Usage("test",
-                   "no --nodes-file given and no local cluster is up; run `faultline cluster up` "
-                   "first or pass --nodes-file",
-                   kTestUsage);
-    }
-  }
-  // Concurrency: "N" threads, or "Nn" threads per node.
-  size_t node_count = config.local_nodes.size();
-  if (!config.nodes_file.empty()) {
-    std::ifstream probe(config.nodes_file);
-    nlohmann::json j = nlohmann::json::parse(probe, nullptr, false);
-    node_count = j.is_object() && j.contains("nodes") && j["nodes"].is_array() ? j["nodes"].size() : 0;
-    if (node_count == 0) {
-      return Usage("test", config.nodes_file + ": expected a nodes file with a \"nodes\" array",
-                   kTestUsage);
-    }
-  }
-  {
-    const bool per_node = !concurrency.empty() && concurrency.back() == 'n';
-    const std::string digits = per_node ? concurrency.substr(0, concurrency.size() - 1) : concurrency;
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
-        std::atoi(digits.c_str()) <= 0 || digits.size() > 4) {
-      return Usage("test", "--concurrency: expected N or Nn (N per node), got " + concurrency,
-                   kTestUsage);
-    }
-    config.concurrency = std::atoi(digits.c_str()) * (per_node ? static_cast<int>(node_count) : 1);
-  }
+  CLI::App app(
+      "Deploys target T on the nodes, runs workload W while the nemesis injects\n"
+      "faults, records the history, checks it, and writes a report.\n"
+      "Exit: 0 valid, 1 invalid, 2 unknown, 254 bad usage or input, 255 harness error.",
+      "faultline test");
+  std::string nemesis = "none";
+  std::string nodes;
+  std::optional<uint64_t> seed;
+  app.add_option("--target", config.target,
+                 "etcd, memory, memory-unsafe, zookeeper, redis, redis-sentinel, redis-cluster")
+      ->capture_default_str();
+  std::vector<std::string> target_options;
+  app.add_option("--target-option", target_options,
+                 "KEY=VALUE, a target option (repeatable); VALUE is JSON, or else a string, "
+                 "e.g. zk_sync_reads=false")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            const size_t eq = v.find('=');
+            return eq == std::string::npos || eq == 0 ? "expected KEY=VALUE, got '" + v + "'"
+                                                      : "";
+          },
+          "KEY=VALUE"));
+  app.add_option("--workload", config.workload, "register, set, lock, lock-set")
+      ->capture_default_str();
+  app.add_option("--nemesis", nemesis, "comma-separated: partition, kill, pause, clock; or none")
+      ->capture_default_str();
+  std::optional<int> lock_ttl_s;
+  app.add_option("--lock-ttl", lock_ttl_s,
+                 "lock clients' lease TTL in whole seconds (etcd, zookeeper; default 2)")
+      ->check(CLI::Range(1, 9999));
+  std::optional<int> lock_hold_ms;
+  app.add_option("--lock-hold", lock_hold_ms,
+                 "lock, lock-set: longest hold in ms (default 100 / 2000)")
+      ->check(CLI::Range(1, 9999999));
+  app.add_option("--time-limit", config.time_limit_s, "seconds of workload")
+      ->capture_default_str()
+      ->check(Seconds(false));
+  app.add_option("--nemesis-interval", config.nemesis_interval_s,
+                 "seconds between a fault and its recovery")
+      ->capture_default_str()
+      ->check(Seconds(false));
+  app.add_option("--nodes-file", config.nodes_file,
+                 "nodes to use (default: the local cluster's, when one is up)");
+  app.add_option("--nodes", nodes,
+                 "node names for in-process targets, comma-separated (default n1,n2,n3)");
+  app.add_option("--concurrency", config.concurrency, "client threads: N, or Nn for N per node")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            Result<int> n = ResolveConcurrency(text, 1);
+            return n.ok() ? "" : n.status().message();
+          },
+          "N|Nn"));
+  app.add_option("--seed", seed, "seed for the generator and the nemesis (default: the time)");
+  app.add_option("--store", config.store, "where runs are stored")->capture_default_str();
+  app.add_option("--rate", config.rate, "ops/s over all clients; 0: unthrottled")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--name", config.name, "test name (default <target>-<workload>)");
+  app.add_option("--check-time-limit", config.check_time_limit_s,
+                 "bound on the linearizability search; 0: none")
+      ->capture_default_str()
+      ->check(Seconds(true));
+  app.add_flag("--leave-running", config.leave_running, "do not tear the target down");
 
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  auto progress = [](const Progress& p) {
-    std::fprintf(stderr, "\r[%6.1fs] %-8s ok %lld  fail %lld  info %lld  nemesis %-16s",
-                 p.elapsed_s, p.phase.c_str(), static_cast<long long>(p.ok),
-                 static_cast<long long>(p.fail), static_cast<long long>(p.info),
-                 p.nemesis.c_str());
-    std::fflush(stderr);
-  };
-  Result<TestOutcome> outcome = faultline::RunTest(config, &g_interrupted, progress);
-  std::fprintf(stderr, "\n");
-  if (!outcome.ok()) {
-    std::fprintf(stderr, "faultline test: %s\n", outcome.status().ToString().c_str());
-    return outcome.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitInternal;
-  }
-  std::printf("%s", outcome->summary.c_str());
-  if (!outcome->harness_error.ok()) {
-    std::fprintf(stderr, "faultline test: harness error: %s (see %s/harness.log)\n",
-                 outcome->harness_error.message().c_str(), outcome->run_dir.c_str());
-  }
-  return ExitCodeFor(*outcome);
+  return ParseAndRun(app, args, "test", [&]() -> int {
+    config.nemesis = {nemesis};
+    for (const std::string& option : target_options) {
+      const size_t eq = option.find('=');
+      const std::string text = option.substr(eq + 1);
+      Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+      config.target_options[option.substr(0, eq)] = parsed.is_discarded() ? Json(text) : parsed;
+    }
+    if (lock_ttl_s) config.target_options["lock_ttl_s"] = *lock_ttl_s;
+    if (lock_hold_ms) config.workload_options["hold_max_ms"] = *lock_hold_ms;
+    if (!nodes.empty()) {
+      for (size_t start = 0;;) {
+        const size_t comma = nodes.find(',', start);
+        config.local_nodes.push_back(nodes.substr(start, comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+    config.seed = seed ? *seed : static_cast<uint64_t>(std::time(nullptr));
+
+    TestEnv env;
+    env.default_nodes_file = LocalClusterNodesFile;
+    env.notice = [](const std::string& line) {
+      std::fprintf(stderr, "faultline test: %s\n", line.c_str());
+    };
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1);
+    Result<TestOutcome> outcome = faultline::RunTest(
+        config, env, &g_interrupted, [&](const Progress& p) { printer.Update(p); });
+    printer.Finish();
+    if (!outcome.ok()) {
+      std::fprintf(stderr, "faultline test: %s\n", outcome.status().ToString().c_str());
+      return outcome.status().code() == Status::Code::kInvalidArgument ? kExitUsage
+                                                                       : kExitInternal;
+    }
+    Report("test", *outcome);
+    if (!outcome->harness_error.ok()) {
+      std::fprintf(stderr, "faultline test: harness error: %s (see %s/harness.log)\n",
+                   outcome->harness_error.message().c_str(), outcome->run_dir.c_str());
+    }
+    return ExitCodeFor(*outcome);
+  });
 }
 
 int RunAnalyze(const Args& args) {
-  constexpr const char* kUsage =
-      "usage: faultline analyze RUN_DIR\n"
+  CLI::App app(
       "Re-checks a stored run (test.json + history.jsonl) and rewrites its\n"
-      "results.json, report.html and junit.xml. Exit as for `faultline test`.\n";
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (args.size() != 1) return Usage("analyze", "expected exactly one RUN_DIR", kUsage);
-  Result<TestOutcome> outcome = AnalyzeRun(args[0]);
-  if (!outcome.ok()) {
-    std::fprintf(stderr, "faultline analyze: %s\n", outcome.status().ToString().c_str());
-    const auto code = outcome.status().code();
-    return code == Status::Code::kInvalidArgument || code == Status::Code::kNotFound
-               ? kExitUsage
-               : kExitInternal;
-  }
-  std::printf("%s", outcome->summary.c_str());
-  return ExitCodeFor(*outcome);
+      "results.json, report.html and junit.xml. A run that never completed is\n"
+      "unknown. Exit as for `faultline test`.",
+      "faultline analyze");
+  std::string run_dir;
+  app.add_option("RUN_DIR", run_dir, "a run directory, e.g. store/latest")->required();
+  return ParseAndRun(app, args, "analyze", [&]() -> int {
+    Result<TestOutcome> outcome = AnalyzeRun(run_dir);
+    if (!outcome.ok()) {
+      std::fprintf(stderr, "faultline analyze: %s\n", outcome.status().ToString().c_str());
+      const auto code = outcome.status().code();
+      return code == Status::Code::kInvalidArgument || code == Status::Code::kNotFound
+                 ? kExitUsage
+                 : kExitInternal;
+    }
+    Report("analyze", *outcome);
+    return ExitCodeFor(*outcome);
+  });
 }
 
 }  // namespace faultline::cli

@@ -6,7 +6,7 @@ namespace faultline::cluster {
 
 std::string ClusterUsage() {
   return std::string(
-             "usage: faultline cluster up [--nodes N] [--name NAME]\n"
+             "usage: faultline cluster up [--nodes N] [--name NAME] [--reuse]\n"
              "       faultline cluster down [--name NAME]\n"
              "       faultline cluster status [--name NAME] [--json]\n"
              "\n"
@@ -19,6 +19,8 @@ std::string ClusterUsage() {
          "  --nodes N     up: number of nodes (default " +
          std::to_string(kDefaultNodeCount) + ", at most " + std::to_string(kMaxNodeCount) +
          ")\n"
+         "  --reuse       up: a cluster of that name that is already up is kept as it is\n"
+         "                (without it, up refuses: its nodes' data would be lost)\n"
          "  --json        status: print JSON\n"
          "\n"
          "Cluster k uses 10.77.k.0/24 (nodes from .11); the rest of " +
@@ -89,6 +91,12 @@ Result<ClusterCommand> ParseClusterArgs(const std::vector<std::string>& args) {
       }
       if (Status s = ValidateNodeCount(nodes); !s.ok()) return s;
       command.nodes = nodes;
+    } else if (word == "--reuse") {
+      if (command.action != ClusterCommand::Action::kUp) return not_for_action();
+      if (has_inline_value) {
+        return Status::InvalidArgument("faultline cluster up: --reuse takes no value");
+      }
+      command.reuse = true;
     } else if (word == "--json") {
       if (command.action != ClusterCommand::Action::kStatus) return not_for_action();
       if (has_inline_value) {

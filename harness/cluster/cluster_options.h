@@ -17,6 +17,7 @@ struct ClusterCommand {
   std::string name = kDefaultClusterName;
   int nodes = kDefaultNodeCount;  // up only
   bool json = false;              // status only
+  bool reuse = false;             // up only: keep a cluster that is already up
 };
 
 // Parses the words after `faultline cluster`: an action, then options as

@@ -63,4 +63,12 @@ TEST(ClusterOptionsTest, UsageErrorsNameTheWord) {
 }
 
 }  // namespace
+TEST(ClusterOptionsTest, ReuseOnlyForUp) {
+  auto up = ParseClusterArgs({"up", "--reuse"});
+  ASSERT_TRUE(up.ok());
+  EXPECT_TRUE(up->reuse);
+  EXPECT_FALSE(ParseClusterArgs({"up"})->reuse);
+  EXPECT_FALSE(ParseClusterArgs({"down", "--reuse"}).ok());
+}
+
 }  // namespace faultline::cluster

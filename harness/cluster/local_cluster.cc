@@ -26,6 +26,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "harness/base/parallel.h"
 #include "harness/cluster/host_command.h"
 #include "harness/cluster/node_launcher.h"
 
@@ -296,26 +297,12 @@ std::vector<IpLink> ListLinks(const std::string& ip) {
   return links;
 }
 
-// Calls fn(i) for every i in [0, count) on at most kMaxParallel threads and
-// returns the results in order: nodes are set up side by side, but a 200-node
-// cluster must not start 200 ssh-keygens at once.
+// Nodes are set up side by side, but a 200-node cluster must not start 200
+// ssh-keygens at once.
 constexpr size_t kMaxParallel = 16;
 template <typename Fn>
-auto ParallelFor(size_t count, Fn fn) -> std::vector<decltype(fn(size_t{0}))> {
-  using T = decltype(fn(size_t{0}));
-  std::vector<std::optional<T>> slots(count);
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < std::min(count, kMaxParallel); ++t) {
-    threads.emplace_back([&] {
-      for (size_t i = next++; i < count; i = next++) slots[i].emplace(fn(i));
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  std::vector<T> results;
-  results.reserve(count);
-  for (auto& slot : slots) results.push_back(std::move(*slot));
-  return results;
+auto ParallelFor(size_t count, Fn fn) {
+  return ParallelMap(count, fn, kMaxParallel);
 }
 
 template <typename T>

@@ -130,6 +130,11 @@ class Parser {
                                           "'_' and '-' (it names directories)");
       }
     }
+    if (spec.name == "." || spec.name == "..") {
+      return Error(where + ".name", Shown(spec.name) +
+                                        " is not a valid node name: it names a directory of its "
+                                        "own; use letters, digits, '.', '_' and '-'");
+    }
 
     if (node.contains("port")) {
       const Json& port = node["port"];
@@ -184,7 +189,8 @@ Result<NodesFile> ParseNodesFile(std::string_view text, const std::string& sourc
 Result<NodesFile> ReadNodesFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Status::InvalidArgument("cannot read nodes file " + path + ": " + std::strerror(errno));
+    return Status::InvalidArgument("cannot open " + path + ": " + std::strerror(errno) +
+                                   " (expected a nodes file, see README \"Your own VMs\")");
   }
   std::stringstream text;
   text << in.rdbuf();

@@ -151,5 +151,25 @@ TEST(NodesFileTest, UnreachableNodeFailsPromptlyWithATypedError) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
+TEST(NodesFileTest, DotNamesAreRejected) {
+  for (const char* name : {".", ".."}) {
+    auto r = ParseNodesFile(std::string(R"({"nodes": [{"name": ")") + name +
+                                R"(", "host": "10.0.0.1"}]})",
+                            "nodes.json", "");
+    ASSERT_FALSE(r.ok()) << name;
+    EXPECT_NE(r.status().message().find("nodes[0].name"), std::string::npos)
+        << r.status().message();
+  }
+}
+
+TEST(NodesFileTest, MissingFileSaysCannotOpen) {
+  auto r = ReadNodesFile("/nonexistent/nodes.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("cannot open /nonexistent/nodes.json: No such file"),
+            std::string::npos)
+      << r.status().message();
+}
+
 }  // namespace
 }  // namespace faultline

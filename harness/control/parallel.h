@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "harness/base/parallel.h"
 #include "harness/control/remote.h"
 
 namespace faultline {
@@ -25,18 +26,7 @@ struct NodeResult {
 template <typename Fn>
 auto ForEachNode(const std::vector<std::shared_ptr<Remote>>& remotes, Fn fn)
     -> std::vector<std::invoke_result_t<Fn&, Remote&>> {
-  using T = std::invoke_result_t<Fn&, Remote&>;
-  std::vector<std::optional<T>> slots(remotes.size());
-  std::vector<std::thread> threads;
-  threads.reserve(remotes.size());
-  for (size_t i = 0; i < remotes.size(); ++i) {
-    threads.emplace_back([&, i] { slots[i].emplace(fn(*remotes[i])); });
-  }
-  for (auto& t : threads) t.join();
-  std::vector<T> out;
-  out.reserve(slots.size());
-  for (auto& slot : slots) out.push_back(std::move(*slot));
-  return out;
+  return ParallelMap(remotes.size(), [&](size_t i) { return fn(*remotes[i]); });
 }
 
 std::vector<NodeResult> RunOnAll(const std::vector<std::shared_ptr<Remote>>& remotes,

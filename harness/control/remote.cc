@@ -48,37 +48,6 @@ std::string Excerpt(const std::string& text) {
 
 }  // namespace
 
-Status StatusWithCode(Status::Code code, std::string message) {
-  using Code = Status::Code;
-  switch (code) {
-    case Code::kOk:
-      return Status::Ok();
-    case Code::kInvalidArgument:
-      return Status::InvalidArgument(std::move(message));
-    case Code::kNotFound:
-      return Status::NotFound(std::move(message));
-    case Code::kUnreachable:
-      return Status::Unreachable(std::move(message));
-    case Code::kAuthFailed:
-      return Status::AuthFailed(std::move(message));
-    case Code::kHostKeyMismatch:
-      return Status::HostKeyMismatch(std::move(message));
-    case Code::kTimeout:
-      return Status::Timeout(std::move(message));
-    case Code::kIoError:
-      return Status::IoError(std::move(message));
-    case Code::kUnsupported:
-      return Status::Unsupported(std::move(message));
-    case Code::kResourceExhausted:
-      return Status::ResourceExhausted(std::move(message));
-    case Code::kCancelled:
-      return Status::Cancelled(std::move(message));
-    case Code::kInternal:
-      return Status::Internal(std::move(message));
-  }
-  return Status::Internal(std::move(message));
-}
-
 std::string ShellQuote(const std::string& arg) {
   if (arg.empty()) return "''";
   bool bare = true;

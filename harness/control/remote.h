@@ -107,11 +107,6 @@ class ForwardingRemote : public Remote {
   std::shared_ptr<Remote> target_;
 };
 
-// A Status with the given code and message (Status only has one factory per
-// code); kOk ignores the message. Decorators use it to add context to an error
-// without changing its type.
-Status StatusWithCode(Status::Code code, std::string message);
-
 // Quotes `arg` for a POSIX shell so that it is passed as one literal word:
 // bare when it holds only [A-Za-z0-9_@%+:,./-], otherwise in single quotes
 // (with ' written as '\''). Newlines, $(...), backticks, globs, `=`, `~` and the

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "harness/report/report.h"
+#include "harness/report/run_results.h"
 
 namespace faultline::report {
 namespace {
@@ -50,8 +51,6 @@ Result<Json> ReadJsonObject(const fs::path& path) {
   }
   return j;
 }
-
-bool IsVerdict(const Json& v) { return v.is_boolean() || v == "unknown"; }
 
 // The last `n` lines of the file, reading at most its last kTailBytes (a
 // harness log can be large and only its end is shown).
@@ -102,38 +101,7 @@ Status WriteFileAtomically(const fs::path& path, const std::string& content) {
 }  // namespace
 
 Status ValidateResults(const Json& results, const std::string& source) {
-  auto bad = [&](const std::string& field, const std::string& expected) {
-    return Status::InvalidArgument(source + ": " + field + ": expected " + expected);
-  };
-  if (!results.is_object()) return bad("top level", "a JSON object");
-  const Json* valid = Field(results, "valid");
-  if (!valid) return bad("\"valid\"", "true, false or \"unknown\" (it is missing)");
-  if (!IsVerdict(*valid))
-    return bad("\"valid\" is " + ShortJson(*valid, 40), "true, false or \"unknown\"");
-  if (const Json* checkers = Field(results, "checkers")) {
-    if (!checkers->is_object()) return bad("\"checkers\"", "an object {name: result}");
-    for (const auto& [name, result] : checkers->items()) {
-      const std::string where = "checkers." + name;
-      if (!result.is_object()) return bad(where, "an object with \"valid\"");
-      const Json* v = Field(result, "valid");
-      if (!v || !IsVerdict(*v)) return bad(where + ".valid", "true, false or \"unknown\"");
-    }
-  }
-  if (const Json* phases = Field(results, "phases")) {
-    if (!phases->is_array())
-      return bad("\"phases\"", "an array of {name, start_ns, end_ns, status}");
-    for (size_t i = 0; i < phases->size(); ++i) {
-      const Json& p = (*phases)[i];
-      const std::string where = "phases[" + std::to_string(i) + "]";
-      if (!p.is_object() || !Field(p, "name") || !(*Field(p, "name")).is_string()) {
-        return bad(where, "an object with a string \"name\"");
-      }
-    }
-  }
-  if (const Json* errors = Field(results, "errors")) {
-    if (!errors->is_array()) return bad("\"errors\"", "an array of strings");
-  }
-  return Status::Ok();
+  return RunResults::FromJson(results, source).status();
 }
 
 Result<RunData> LoadRun(const std::string& run_dir) {

@@ -148,7 +148,15 @@ std::string Interruption(const RunData& run) {
       }
     }
   }
-  return "interrupted by a signal" + (phase.empty() ? "" : " during phase " + phase) +
+  if (phase.empty()) {
+    // No phase recorded as interrupted: the controller itself stopped (it
+    // was killed) and `analyze` found the run incomplete.
+    const std::string at = StringField(run.results, "interrupted_at", "unknown");
+    return "the run never completed (interrupted at phase " + at +
+           "); the history recorded until then was checked, and the cluster may not have "
+           "been healed";
+  }
+  return "interrupted by a signal during phase " + phase +
          "; the cluster was healed and the history recorded until then was checked";
 }
 

@@ -1,5 +1,6 @@
 #include "harness/runner/runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -7,20 +8,21 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 
+#include "harness/base/parallel.h"
 #include "harness/control/local_remote.h"
+#include "harness/control/net.h"
 #include "harness/control/nodes_file.h"
 #include "harness/generator/combinators.h"
 #include "harness/generator/driver.h"
 #include "harness/history/reader.h"
 #include "harness/history/writer.h"
-#include "harness/report/index_page.h"
-#include "harness/report/report.h"
 #include "harness/runner/store.h"
 #include "nemesis/nemesis.h"
 #include "nemesis/nemesis_factory.h"
@@ -44,6 +46,23 @@ constexpr size_t kFinalKeys = 5;
 // instead of one per line); Ctrl-C, SIGTERM and errors still write them all.
 // A controller killed outright loses at most this much of the history's end.
 constexpr auto kHistoryGroupCommit = std::chrono::milliseconds(5);
+// A client whose ops fail (its node is down or cut off) waits before its next
+// op, doubling from the first to the last bound and reset by a success, so a
+// node down for 10 s costs hundreds of failed ops, not a busy loop.
+constexpr auto kFirstBackoff = std::chrono::milliseconds(10);
+constexpr auto kMaxBackoff = std::chrono::seconds(1);
+
+// Whether a completed client op says the node could not serve it (back off),
+// rather than a definite answer about the data (a CAS whose compare failed,
+// a lock that is busy or not held).
+bool ShouldBackOff(const Op& op) {
+  if (op.is_nemesis()) return false;
+  if (op.type == OpType::kInfo) return true;
+  if (op.type != OpType::kFail) return false;
+  if (!op.error.is_string()) return true;
+  const std::string& e = op.error.get_ref<const std::string&>();
+  return e != kCasMismatchError && e != "lock-busy" && e != "not-held";
+}
 
 // harness.log: every line stamped with seconds since the test started.
 class HarnessLog {
@@ -69,8 +88,9 @@ class HarnessLog {
 class Worker {
  public:
   using Perform = std::function<Op(const Op&)>;
-  Worker(Perform perform, std::function<void(Op)> post)
-      : perform_(std::move(perform)), post_(std::move(post)), thread_([this] { Loop(); }) {}
+  Worker(size_t slot, Perform perform, std::function<void(size_t, Op)> post)
+      : slot_(slot), perform_(std::move(perform)), post_(std::move(post)),
+        thread_([this] { Loop(); }) {}
   ~Worker() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -98,12 +118,13 @@ class Worker {
         op = std::move(*mailbox_);
         mailbox_.reset();
       }
-      post_(perform_(op));
+      post_(slot_, perform_(op));
     }
   }
 
+  const size_t slot_;
   Perform perform_;
-  std::function<void(Op)> post_;
+  std::function<void(size_t, Op)> post_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::optional<Op> mailbox_;
@@ -128,19 +149,41 @@ Json RunCheckers(Workload& workload, const History& history, Validity* valid) {
   return checkers;
 }
 
-struct Phase {
-  std::string name;
-  int64_t start_ns = 0, end_ns = 0;
-  std::string status = "ok";
-  std::string error;
-};
+// Reads a run's history.jsonl. A last line cut mid-way (a controller killed
+// while writing it) is left out with a warning in *warnings; any other
+// malformed line is an error.
+Result<History> ReadRunHistory(const std::string& path, std::vector<std::string>* warnings) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return Status::NotFound(path + ": no such file");
+    return Status::IoError(path + ": cannot open");
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!text.empty() && text.back() != '\n') {
+    const size_t cut = text.rfind('\n');
+    const size_t kept = cut == std::string::npos ? 0 : cut + 1;
+    const size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + kept, '\n'));
+    warnings->push_back(path + ":" + std::to_string(line) + ": the last line was cut mid-way (" +
+                        std::to_string(text.size() - kept) +
+                        " bytes, no newline); analyzed without it");
+    text.resize(kept);
+  }
+  return ParseHistory(text, path, HistoryFormat::kJsonl);
+}
+
+using Phase = PhaseRecord;
 
 class TestRun {
  public:
-  TestRun(const TestConfig& config, const std::atomic<bool>* interrupt,
+  TestRun(const TestConfig& config, const TestEnv& env, const std::atomic<bool>* interrupt,
           const std::function<void(const Progress&)>& progress)
-      : config_(config), interrupt_(interrupt), progress_(progress), start_(Clock::now()) {}
+      : config_(config), env_(env), interrupt_(interrupt), progress_(progress),
+        start_(Clock::now()) {}
 
+  // Resolves the configuration; InvalidArgument for bad input. Makes nothing.
+  Status Resolve();
+  // Runs the resolved test.
   Result<TestOutcome> Run();
 
  private:
@@ -151,23 +194,32 @@ class TestRun {
   // Runs `body` as a named phase: logged, timed and recorded in results.
   Status RunPhase(const std::string& name, const std::function<Status()>& body);
   Status Connect();
+  Status ResetNodes();
   Status OpenWorkers();
   Status Generate();
   void Record(Op& op);
   void Heal(const std::string& why);
   Status DownloadLogs();
-  void WriteResults(Validity valid, const Json& checkers);
 
   TestConfig config_;
+  TestEnv env_;
   const std::atomic<bool>* interrupt_;
   std::function<void(const Progress&)> progress_;
   Clock::time_point start_;
 
+  // Resolved from the configuration.
+  int clients_ = 0;
+  std::vector<NodeSpec> node_specs_;  // from the nodes file; empty in process
+  std::vector<std::string> nemesis_kinds_;
+  std::shared_ptr<RunStore> store_;
+
+  std::optional<RunDir> run_;
   std::string run_dir_;
   std::unique_ptr<HarnessLog> log_;
   std::unique_ptr<JsonlHistoryWriter> history_;
   std::vector<Phase> phases_;
   std::vector<std::string> errors_;
+  std::vector<std::string> warnings_;
 
   std::unique_ptr<Target> target_;
   std::unique_ptr<Workload> workload_;
@@ -181,14 +233,17 @@ class TestRun {
   // Completions posted by workers, consumed by the coordinating thread.
   std::mutex done_mu_;
   std::condition_variable done_cv_;
-  std::deque<Op> done_;
+  std::deque<std::pair<size_t, Op>> done_;  // (worker slot, completion)
   std::vector<std::unique_ptr<Worker>> workers_;  // clients, then the nemesis
   Progress stats_;
   std::deque<Json> recent_keys_;
 };
 
 Status TestRun::RunPhase(const std::string& name, const std::function<Status()>& body) {
-  Phase phase{name, Now()};
+  Phase phase;
+  phase.name = name;
+  phase.start_ns = Now();
+  if (Status s = run_->MarkPhase(name); !s.ok()) log_->Line("state.json: " + s.ToString());
   log_->Line("phase " + name + ": start");
   Status status;
   try {
@@ -216,46 +271,87 @@ Status TestRun::RunPhase(const std::string& name, const std::function<Status()>&
 }
 
 Status TestRun::Connect() {
-  if (!config_.nodes_file.empty()) {
-    Result<NodesFile> nodes = ReadNodesFile(config_.nodes_file);
-    if (!nodes.ok()) return nodes.status();
+  const bool in_process = target_->in_process();
+  std::vector<NetNode> net_nodes;
+  if (!in_process) {
     bool any_non_root = false;
-    for (const NodeSpec& spec : nodes->nodes) {
-      Result<std::shared_ptr<Remote>> remote = ConnectNode(spec);
-      if (!remote.ok()) return Status(remote.status());
+    for (const NodeSpec& spec : node_specs_) {
+      Result<std::shared_ptr<Remote>> remote = env_.connector->Connect(spec);
+      if (!remote.ok()) return StatusWithCode(remote.status().code(),
+                                              spec.name + ": " + remote.status().message());
       remotes_.push_back(*remote);
       cluster_.nodes.push_back(NodeInfo{spec.name, spec.host, ""});
+      net_nodes.push_back({spec.name, spec.host, *remote});
       any_non_root |= spec.user != "root";
     }
     cluster_.sudo = any_non_root;
     // Prove every node answers before touching anything.
-    std::vector<std::string> failures;
-    std::mutex mu;
-    std::vector<std::thread> probes;
-    for (size_t i = 0; i < remotes_.size(); ++i) {
-      probes.emplace_back([&, i] {
-        Command c = Command::Argv({"true"});
-        c.timeout = std::chrono::seconds(15);
-        auto r = remotes_[i]->Run(c);
-        if (!r.ok() || !r->ok()) {
-          std::lock_guard<std::mutex> lock(mu);
-          failures.push_back(cluster_.nodes[i].name + ": " +
-                             (r.ok() ? "`true` exited " + std::to_string(r->exit_status)
-                                     : r.status().ToString()));
-        }
-      });
+    std::vector<std::string> names;
+    for (const NodeInfo& node : cluster_.nodes) names.push_back(node.name);
+    Status s = OnEach("connecting", names, [&](size_t i) -> Status {
+      Command c = Command::Argv({"true"});
+      c.timeout = std::chrono::seconds(15);
+      auto r = remotes_[i]->Run(c);
+      if (!r.ok()) return Status::Unreachable(r.status().ToString());
+      if (!r->ok()) return Status::Unreachable("`true` exited " + std::to_string(r->exit_status));
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+  } else {
+    for (const std::string& name : config_.local_nodes) {
+      Result<std::shared_ptr<Remote>> remote = env_.connector->ConnectInProcess(name);
+      if (!remote.ok()) return remote.status();
+      Result<std::string> dir = run_->node_dir(name);
+      if (!dir.ok()) return dir.status();
+      remotes_.push_back(*remote);
+      cluster_.nodes.push_back(NodeInfo{name, "127.0.0.1", *dir});
+      net_nodes.push_back({name, "127.0.0.1", *remote});
     }
-    for (auto& t : probes) t.join();
-    if (!failures.empty()) {
-      std::string msg;
-      for (const auto& f : failures) msg += (msg.empty() ? "" : "; ") + f;
-      return Status::Unreachable(msg);
-    }
-    return Status::Ok();
   }
-  for (const std::string& name : config_.local_nodes) {
-    remotes_.push_back(std::make_shared<LocalRemote>(name));
-    cluster_.nodes.push_back(NodeInfo{name, "127.0.0.1", run_dir_ + "/nodes/" + name});
+  cluster_.net = env_.make_net(net_nodes, in_process);
+  if (cluster_.net) {
+    Status usable = cluster_.net->Usable();
+    log_->Line("network: " + cluster_.net->name() +
+               (usable.ok() ? "" : " (cannot partition: " + usable.message() + ")"));
+  }
+  return Status::Ok();
+}
+
+// Setup always starts from healed nodes: an earlier controller killed during
+// a partition or a pause leaves DROP rules and stopped processes behind, and
+// the target's setup would then time out without saying why.
+Status TestRun::ResetNodes() {
+  if (cluster_.net) {
+    Result<std::vector<std::string>> left = cluster_.net->Reset();
+    if (!left.ok()) return left.status();
+    if (!left->empty()) {
+      std::string names;
+      for (const std::string& n : *left) names += (names.empty() ? "" : ", ") + n;
+      const std::string line = "setup: cleared the partition (" + cluster_.net->name() +
+                               ") left by an earlier test on " + names;
+      log_->Line(line);
+      warnings_.push_back(line);
+      if (env_.notice) env_.notice(line);
+    }
+  }
+  if (Pausable* pausable = target_->pausable()) {
+    std::vector<std::string> names;
+    for (const NodeInfo& node : cluster_.nodes) names.push_back(node.name);
+    std::vector<Status> resumed = ParallelMap(names.size(), [&](size_t i) {
+      return pausable->Resume(NodeContext{*remotes_[i], cluster_.nodes[i], cluster_});
+    });
+    // NotFound: nothing of the target runs there (the usual case).
+    LabelledStatuses failures;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (!resumed[i].ok() && resumed[i].code() != Status::Code::kNotFound) {
+        failures.emplace_back(names[i], resumed[i]);
+      }
+    }
+    if (Status s = MergeErrors("resuming stopped processes", failures); !s.ok()) {
+      log_->Line("setup: " + s.ToString());
+    } else {
+      log_->Line("setup: resumed any stopped " + target_->name() + " processes");
+    }
   }
   return Status::Ok();
 }
@@ -289,11 +385,11 @@ void TestRun::Record(Op& op) {
 }
 
 Status TestRun::OpenWorkers() {
-  const int n = config_.concurrency;
-  auto post = [this](Op op) {
+  const int n = clients_;
+  auto post = [this](size_t slot, Op op) {
     {
       std::lock_guard<std::mutex> lock(done_mu_);
-      done_.push_back(std::move(op));
+      done_.emplace_back(slot, std::move(op));
     }
     done_cv_.notify_one();
   };
@@ -314,7 +410,7 @@ Status TestRun::OpenWorkers() {
     if (!s.ok()) return StatusWithCode(s.code(), "client " + std::to_string(t) + " on " + node.name +
                                              ": " + s.message());
     workers_.push_back(std::make_unique<Worker>(
-        [client, open, node](const Op& invocation) {
+        static_cast<size_t>(t), [client, open, node](const Op& invocation) {
           // A client that could not be reopened is retried before each op;
           // until it opens, ops fail honestly: nothing was sent.
           if (!*client) {
@@ -332,22 +428,14 @@ Status TestRun::OpenWorkers() {
         post));
   }
   workers_.push_back(std::make_unique<Worker>(
-      [this](const Op& invocation) {
+      workers_.size(), [this](const Op& invocation) {
         if (!nemesis_) {
           Op done = invocation;
           done.type = OpType::kInfo;
           done.error = "no nemesis configured";
           return done;
         }
-        // The final heal is the runner's own op: it heals every fault kind.
-        Op done;
-        if (invocation.f == "heal") {
-          Status s = nemesis_->Heal(nemesis_ctx_);
-          done = CompleteNemesisOp(invocation, s.ok() ? OpType::kOk : OpType::kInfo,
-                                   nullptr, s.ok() ? Json() : Json(s.ToString()));
-        } else {
-          done = nemesis_->Invoke(nemesis_ctx_, invocation);
-        }
+        Op done = nemesis_->Invoke(nemesis_ctx_, invocation);
         log_->Line("nemesis " + invocation.f + " " + invocation.value.dump() + " -> " +
                    done.value.dump() + (done.error.is_null() ? "" : " error " + done.error.dump()));
         return done;
@@ -360,38 +448,74 @@ Status TestRun::Generate() {
   const auto limit = std::chrono::nanoseconds(static_cast<int64_t>(config_.time_limit_s * 1e9));
   gen::GenPtr clients = gen::Clients(workload_->Generator());
   gen::GenPtr main = clients;
+  const auto interval =
+      std::chrono::nanoseconds(static_cast<int64_t>(config_.nemesis_interval_s * 1e9));
+  // After the time limit the nemesis schedule itself ends every fault it may
+  // have left (stop-partition, resume, start), as recorded ops, before the
+  // final operations.
+  gen::GenPtr final_heal = gen::Empty();
   if (nemesis_) {
-    main = gen::Any({clients, gen::Nemesis(NemesisGenerator(
-                                  config_.nemesis, std::chrono::nanoseconds(static_cast<int64_t>(
-                                                       config_.nemesis_interval_s * 1e9))))});
+    main = gen::Any({clients, NemesisGenerator(nemesis_kinds_, interval)});
+    final_heal = FinalHealGenerator(nemesis_kinds_);
   }
   auto keys = [this] { return std::vector<Json>(recent_keys_.begin(), recent_keys_.end()); };
-  gen::GenPtr whole = gen::Phases({gen::TimeLimit(limit, main),
-                                   gen::Nemesis(gen::Once(gen::MakeOp("heal"))),
+  gen::GenPtr whole = gen::Phases({gen::TimeLimit(limit, main), final_heal,
                                    gen::Log("final operations"),
                                    gen::Clients(workload_->FinalGenerator(keys))});
-  gen::Driver driver(whole, {.client_count = config_.concurrency, .nemesis = true,
-                             .seed = config_.seed});
+  gen::Driver driver(whole, {.client_count = clients_, .nemesis = true, .seed = config_.seed});
   const size_t nemesis_slot = workers_.size() - 1;
   auto last_progress = Clock::now();
   std::string phase = "main";
   bool stopping = false;
   std::optional<Clock::time_point> drain_deadline;
 
+  // Per client slot: its current backoff, and completions whose worker is
+  // held back (recorded at once; handed to the driver, which then gives the
+  // worker its next op, only when the backoff is over).
+  std::vector<std::chrono::milliseconds> backoff(workers_.size(), std::chrono::milliseconds(0));
+  std::vector<std::pair<Clock::time_point, Op>> held;
+  auto release_held = [&](bool all) -> Status {
+    const auto now = Clock::now();
+    for (auto it = held.begin(); it != held.end();) {
+      if (!all && it->first > now) {
+        ++it;
+        continue;
+      }
+      Status s = driver.Complete(it->second);
+      if (!s.ok()) return s;
+      it = held.erase(it);
+    }
+    return Status::Ok();
+  };
+  auto next_release = [&]() {
+    auto t = Clock::time_point::max();
+    for (const auto& h : held) t = std::min(t, h.first);
+    return t;
+  };
+
   auto take_completions = [&](Clock::time_point until) -> Status {
+    until = std::min(until, next_release());
     std::unique_lock<std::mutex> lock(done_mu_);
     done_cv_.wait_until(lock, until, [&] { return !done_.empty(); });
-    std::deque<Op> batch;
+    std::deque<std::pair<size_t, Op>> batch;
     batch.swap(done_);
     lock.unlock();
-    for (Op& op : batch) {
+    for (auto& [slot, op] : batch) {
       op.index = -1;
       Record(op);
-      if (op.is_nemesis() && op.f == "heal") phase = "final";
+      if (slot < backoff.size() && !op.is_nemesis()) {
+        if (ShouldBackOff(op) && !stopping) {
+          backoff[slot] = std::min<std::chrono::milliseconds>(
+              kMaxBackoff, backoff[slot].count() == 0 ? kFirstBackoff : backoff[slot] * 2);
+          held.emplace_back(Clock::now() + backoff[slot], op);
+          continue;
+        }
+        backoff[slot] = std::chrono::milliseconds(0);
+      }
       Status s = driver.Complete(op);
       if (!s.ok()) return s;
     }
-    return Status::Ok();
+    return release_held(stopping);
   };
 
   while (true) {
@@ -403,6 +527,7 @@ Status TestRun::Generate() {
     }
     if (Interrupted() && !stopping) {
       stopping = true;
+      if (Status s = release_held(true); !s.ok()) return s;
       drain_deadline = Clock::now() + kDrainTimeout;
       log_->Line("interrupted: no new operations; waiting for " +
                  std::to_string(driver.in_flight()) + " in flight");
@@ -417,6 +542,7 @@ Status TestRun::Generate() {
       if (!s.ok()) return s;
       continue;
     }
+    if (Status s = release_held(false); !s.ok()) return s;
     Result<gen::Driver::Decision> d = driver.Next(Now());
     if (!d.ok()) return Status::Internal("generator: " + d.status().message());
     switch (d->kind) {
@@ -428,9 +554,13 @@ Status TestRun::Generate() {
         workers_[slot]->Give(op);
         break;
       }
-      case gen::Driver::Decision::Kind::kLog:
-        log_->Line(d->op.value.is_string() ? d->op.value.get<std::string>() : d->op.value.dump());
+      case gen::Driver::Decision::Kind::kLog: {
+        const std::string line =
+            d->op.value.is_string() ? d->op.value.get<std::string>() : d->op.value.dump();
+        if (line == "final operations") phase = "final";
+        log_->Line(line);
         break;
+      }
       case gen::Driver::Decision::Kind::kWait: {
         auto until = Clock::now() + std::chrono::milliseconds(200);
         if (d->wake_time != gen::kNever) {
@@ -441,6 +571,11 @@ Status TestRun::Generate() {
         break;
       }
       case gen::Driver::Decision::Kind::kDone:
+        if (!held.empty()) {
+          // Only held-back clients remain: they still count as in flight.
+          if (Status s = take_completions(next_release()); !s.ok()) return s;
+          break;
+        }
         return Status::Ok();
     }
   }
@@ -464,7 +599,12 @@ Status TestRun::DownloadLogs() {
       failures += cluster_.nodes[i].name + ": " + files.status().message() + "; ";
       continue;
     }
-    const std::string dir = run_dir_ + "/nodes/" + cluster_.nodes[i].name;
+    Result<std::string> node_dir = run_->node_dir(cluster_.nodes[i].name);
+    if (!node_dir.ok()) {
+      failures += node_dir.status().message() + "; ";
+      continue;
+    }
+    const std::string dir = *node_dir;
     std::error_code ec;
     fs::create_directories(dir, ec);
     for (const std::string& path : *files) {
@@ -477,63 +617,113 @@ Status TestRun::DownloadLogs() {
   return Status::Ok();
 }
 
-void TestRun::WriteResults(Validity valid, const Json& checkers) {
-  Json results = {{"valid", ValidityToJson(valid)}, {"checkers", checkers}};
-  Json phases = Json::array();
-  for (const Phase& p : phases_) {
-    Json j = {{"name", p.name}, {"start_ns", p.start_ns}, {"end_ns", p.end_ns},
-              {"status", p.status}};
-    if (!p.error.empty()) j["error"] = p.error;
-    phases.push_back(j);
-  }
-  results["phases"] = phases;
-  if (!errors_.empty()) results["errors"] = errors_;
-  if (interrupted_) results["interrupted"] = true;
-  Status s = WriteJsonFile(run_dir_ + "/results.json", results);
-  if (!s.ok()) log_->Line("results.json: " + s.ToString());
-}
-
-Result<TestOutcome> TestRun::Run() {
-  // Configuration errors come first, before anything is made.
+Status TestRun::Resolve() {
+  if (config_.name.empty()) config_.name = config_.target + "-" + config_.workload;
+  // The target first: an unknown one is named before anything else is
+  // looked at (a nodes file it would not even need).
   Result<std::unique_ptr<Target>> target = MakeTarget(config_.target, config_.target_options);
   if (!target.ok()) return target.status();
   target_ = std::move(*target);
+  std::string joined;
+  for (const std::string& part : config_.nemesis) joined += (joined.empty() ? "" : ",") + part;
+  Result<std::vector<std::string>> kinds = ParseNemesisList(joined);
+  if (!kinds.ok()) return kinds.status();
+  nemesis_kinds_ = *kinds;
   WorkloadOptions wopts;
-  wopts.concurrency = config_.concurrency;
   wopts.rate = config_.rate;
   wopts.linearizability.time_limit =
       std::chrono::milliseconds(static_cast<int64_t>(config_.check_time_limit_s * 1000));
   if (Status st = ApplyWorkloadOptions(config_.workload_options, &wopts); !st.ok()) return st;
+  if (config_.time_limit_s <= 0) return Status::InvalidArgument("--time-limit must be > 0 seconds");
+  if (config_.nemesis_interval_s <= 0) {
+    return Status::InvalidArgument("--nemesis-interval must be > 0 seconds");
+  }
+
+  // The nodes.
+  size_t node_count = 0;
+  if (target_->in_process()) {
+    if (!config_.nodes_file.empty()) {
+      return Status::InvalidArgument("target " + config_.target +
+                                     " runs in this process: give node names (--nodes), not "
+                                     "--nodes-file");
+    }
+    if (config_.local_nodes.empty()) config_.local_nodes = {"n1", "n2", "n3"};
+    std::set<std::string> seen;
+    for (const std::string& name : config_.local_nodes) {
+      if (Result<std::string> d = RunDir("").node_dir(name); !d.ok()) {
+        return Status::InvalidArgument("--nodes: " + d.status().message());
+      }
+      if (!seen.insert(name).second) {
+        return Status::InvalidArgument("--nodes: node name \"" + name + "\" is given twice");
+      }
+    }
+    node_count = config_.local_nodes.size();
+  } else {
+    if (!config_.local_nodes.empty()) {
+      return Status::InvalidArgument("target " + config_.target +
+                                     " runs on real nodes: give --nodes-file, not --nodes");
+    }
+    if (config_.nodes_file.empty() && env_.default_nodes_file) {
+      config_.nodes_file = env_.default_nodes_file();
+      if (!config_.nodes_file.empty() && env_.notice) {
+        env_.notice("using the local cluster's nodes file " + config_.nodes_file);
+      }
+    }
+    if (config_.nodes_file.empty()) {
+      return Status::InvalidArgument(
+          "no nodes: give --nodes-file (or bring up a local cluster with `faultline cluster up`)");
+    }
+    Result<NodesFile> nodes = ReadNodesFile(config_.nodes_file);
+    if (!nodes.ok()) return StatusWithCode(Status::Code::kInvalidArgument, nodes.status().message());
+    if (nodes->nodes.empty()) {
+      return Status::InvalidArgument(config_.nodes_file +
+                                     ": \"nodes\" is empty; expected at least one node");
+    }
+    node_specs_ = nodes->nodes;
+    node_count = node_specs_.size();
+  }
+  Result<int> clients = ResolveConcurrency(config_.concurrency, node_count);
+  if (!clients.ok()) return clients.status();
+  clients_ = *clients;
+  wopts.concurrency = clients_;
   Result<std::unique_ptr<Workload>> workload = MakeWorkload(config_.workload, wopts);
   if (!workload.ok()) return workload.status();
   workload_ = std::move(*workload);
-  if (!config_.nemesis.empty()) {
+  if (!nemesis_kinds_.empty()) {
     // The nodes' addresses let a nemesis refuse what cannot work there (the
     // clock on a shared kernel) before anything is touched.
     NemesisOptions nemesis_options;
-    if (!config_.nodes_file.empty()) {
-      if (Result<NodesFile> nodes = ReadNodesFile(config_.nodes_file); nodes.ok()) {
-        for (const NodeSpec& spec : nodes->nodes) nemesis_options.hosts.push_back(spec.host);
-      }
-    } else {
-      // In-process nodes (memory targets) live on this machine.
+    if (target_->in_process()) {
       nemesis_options.hosts.assign(config_.local_nodes.size(), "localhost");
+    } else {
+      for (const NodeSpec& spec : node_specs_) nemesis_options.hosts.push_back(spec.host);
     }
     Result<std::unique_ptr<Nemesis>> nemesis =
-        MakeNemesis(config_.nemesis, *target_, nemesis_options);
+        MakeNemesis(nemesis_kinds_, *target_, nemesis_options);
     if (!nemesis.ok()) return nemesis.status();
     nemesis_ = std::move(*nemesis);
   }
 
-  Result<std::string> dir = CreateRunDir(config_.store, config_.name);
-  if (!dir.ok()) return dir.status();
-  run_dir_ = *dir;
-  log_ = std::make_unique<HarnessLog>(run_dir_ + "/harness.log", start_);
+  // The environment's defaults.
+  const TestEnv defaults = DefaultTestEnv();
+  if (!env_.connector) env_.connector = defaults.connector;
+  if (!env_.make_net) env_.make_net = defaults.make_net;
+  store_ = env_.store ? env_.store : std::make_shared<RunStore>(config_.store);
+  return store_->CheckWritable();
+}
+
+Result<TestOutcome> TestRun::Run() {
+  Result<RunDir> run = store_->Create(config_.name);
+  if (!run.ok()) return run.status();
+  run_.emplace(*run);
+  run_dir_ = run_->path();
+  log_ = std::make_unique<HarnessLog>(run_->harness_log(), start_);
   log_->Line("faultline test " + config_.name + " in " + run_dir_);
-  Status s = WriteJsonFile(run_dir_ + "/test.json", config_.ToJson());
-  if (!s.ok()) return s;
+  Json test = config_.ToJson();
+  test["resolved"] = {{"clients", clients_}, {"nemesis", nemesis_kinds_}};
+  if (Status s = run_->WriteConfig(test); !s.ok()) return s;
   Result<std::unique_ptr<JsonlHistoryWriter>> history =
-      JsonlHistoryWriter::Open(run_dir_ + "/history.jsonl", {.group_commit = kHistoryGroupCommit});
+      JsonlHistoryWriter::Open(run_->history(), {.group_commit = kHistoryGroupCommit});
   if (!history.ok()) return history.status();
   history_ = std::move(*history);
 
@@ -547,6 +737,7 @@ Result<TestOutcome> TestRun::Run() {
   }
   if (ok) {
     ok = RunPhase("setup", [&] {
+           if (Status s = ResetNodes(); !s.ok()) return s;
            target_set_up_ = true;
            return SetupAll(*target_, remotes_, cluster_);
          }).ok();
@@ -567,7 +758,7 @@ Result<TestOutcome> TestRun::Run() {
     workers_.clear();
     // Completions posted after the generator stopped are still recorded.
     std::lock_guard<std::mutex> lock(done_mu_);
-    for (Op& op : done_) Record(op);
+    for (auto& entry : done_) Record(entry.second);
     done_.clear();
     return Status::Ok();
   });
@@ -581,13 +772,13 @@ Result<TestOutcome> TestRun::Run() {
   }
 
   // Check what is on disk: the same file `faultline analyze` would read.
-  Json checkers = Json::object();
+  RunResults results;
   Validity valid = Validity::kValid;
   RunPhase("check", [&]() -> Status {
-    Result<History> h = ReadHistoryFile(run_dir_ + "/history.jsonl", HistoryFormat::kJsonl);
+    Result<History> h = ReadRunHistory(run_->history(), &warnings_);
     if (!h.ok()) return h.status();
-    checkers = RunCheckers(*workload_, *h, &valid);
-    for (const auto& [name, details] : checkers.items()) {
+    results.checkers = RunCheckers(*workload_, *h, &valid);
+    for (const auto& [name, details] : results.checkers.items()) {
       log_->Line("checker " + name + ": " + details["valid"].dump());
     }
     return Status::Ok();
@@ -595,21 +786,24 @@ Result<TestOutcome> TestRun::Run() {
   // A run whose phases failed, or that was cut short, cannot be called valid;
   // a violation found in a partial history still stands.
   if ((!errors_.empty() || interrupted_) && valid == Validity::kValid) valid = Validity::kUnknown;
-  WriteResults(valid, checkers);
-  Status report = report::WriteReport(run_dir_);
-  if (!report.ok()) log_->Line("report: " + report.ToString());
-  s = UpdateLatestLink(config_.store, run_dir_);
-  if (!s.ok()) log_->Line("latest link: " + s.ToString());
-  s = report::WriteStoreIndex(config_.store);
-  if (!s.ok()) log_->Line("store index: " + s.ToString());
+  results.valid = valid;
+  results.phases = phases_;
+  results.errors = errors_;
+  results.interrupted = interrupted_;
+  results.warnings = warnings_;
+  for (const Phase& p : phases_) {
+    if (p.status == "interrupted" && results.interrupted_at.empty()) results.interrupted_at = p.name;
+  }
+  if (Status s = run_->WriteResults(results); !s.ok()) {
+    log_->Line("results.json: " + s.ToString());
+    errors_.push_back("results.json: " + s.ToString());
+  }
 
   TestOutcome outcome;
   outcome.valid = valid;
   outcome.run_dir = run_dir_;
+  outcome.results = std::move(results);
   if (!errors_.empty()) outcome.harness_error = Status::Internal(errors_.front());
-  if (Result<report::RunData> run = report::LoadRun(run_dir_); run.ok()) {
-    outcome.summary = report::ConsoleSummary(*run);
-  }
   return outcome;
 }
 
@@ -646,7 +840,12 @@ Result<TestConfig> TestConfig::FromJson(const Json& j) {
     c.nemesis = j.value("nemesis", std::vector<std::string>{});
     c.time_limit_s = j.value("time_limit_s", c.time_limit_s);
     c.nemesis_interval_s = j.value("nemesis_interval_s", c.nemesis_interval_s);
-    c.concurrency = j.value("concurrency", c.concurrency);
+    // Older runs stored the resolved client count.
+    if (j.contains("concurrency") && j["concurrency"].is_number_integer()) {
+      c.concurrency = std::to_string(j["concurrency"].get<int64_t>());
+    } else {
+      c.concurrency = j.value("concurrency", c.concurrency);
+    }
     c.seed = j.value("seed", c.seed);
     c.store = j.value("store", c.store);
     c.nodes_file = j.value("nodes_file", c.nodes_file);
@@ -661,25 +860,63 @@ Result<TestConfig> TestConfig::FromJson(const Json& j) {
   return c;
 }
 
-Result<TestOutcome> RunTest(const TestConfig& config, const std::atomic<bool>* interrupt,
+Result<int> ResolveConcurrency(const std::string& text, size_t nodes) {
+  const bool per_node = !text.empty() && text.back() == 'n';
+  const std::string digits = per_node ? text.substr(0, text.size() - 1) : text;
+  if (digits.empty() || digits.size() > 4 ||
+      digits.find_first_not_of("0123456789") != std::string::npos || std::stoi(digits) <= 0) {
+    return Status::InvalidArgument("--concurrency: expected N or Nn (N per node, N from 1 to "
+                                   "9999), got \"" + text + "\"");
+  }
+  const int n = std::stoi(digits) * (per_node ? static_cast<int>(nodes) : 1);
+  if (n <= 0) return Status::InvalidArgument("--concurrency " + text + ": no nodes to count");
+  return n;
+}
+
+namespace {
+
+class DefaultConnector final : public NodeConnector {
+ public:
+  Result<std::shared_ptr<Remote>> Connect(const NodeSpec& node) override {
+    return ConnectNode(node);
+  }
+  Result<std::shared_ptr<Remote>> ConnectInProcess(const std::string& name) override {
+    return std::shared_ptr<Remote>(std::make_shared<LocalRemote>(name));
+  }
+};
+
+}  // namespace
+
+TestEnv DefaultTestEnv() {
+  TestEnv env;
+  env.connector = std::make_shared<DefaultConnector>();
+  env.make_net = [](const std::vector<NetNode>& nodes, bool in_process) {
+    if (in_process) {
+      std::vector<std::string> names;
+      for (const NetNode& n : nodes) names.push_back(n.name);
+      return MakeMemoryNet(std::move(names));
+    }
+    return MakeIptablesNet(nodes);
+  };
+  return env;
+}
+
+Result<TestOutcome> RunTest(const TestConfig& config, const TestEnv& env,
+                            const std::atomic<bool>* interrupt,
                             const std::function<void(const Progress&)>& progress) {
-  TestConfig c = config;
-  if (c.name.empty()) c.name = c.target + "-" + c.workload;
-  if (c.nodes_file.empty() && c.local_nodes.empty()) {
-    return Status::InvalidArgument(
-        "no nodes: give --nodes-file (or bring up a local cluster with `faultline cluster up`)");
-  }
-  if (c.time_limit_s <= 0) return Status::InvalidArgument("--time-limit must be > 0 seconds");
-  if (c.nemesis_interval_s <= 0) {
-    return Status::InvalidArgument("--nemesis-interval must be > 0 seconds");
-  }
-  TestRun run(c, interrupt, progress);
+  TestRun run(config, env, interrupt, progress);
+  if (Status s = run.Resolve(); !s.ok()) return s;
   return run.Run();
 }
 
 Result<TestOutcome> AnalyzeRun(const std::string& run_dir) {
-  Result<Json> test = ReadJsonFile(run_dir + "/test.json");
-  if (!test.ok()) return test.status();
+  RunDir run(run_dir);
+  std::error_code ec;
+  if (!fs::is_directory(run_dir, ec)) {
+    return Status::InvalidArgument(run_dir + ": no such run directory");
+  }
+  Result<Json> test = run.ReadConfig();
+  if (!test.ok()) return StatusWithCode(Status::Code::kInvalidArgument, test.status().message());
   Result<TestConfig> config = TestConfig::FromJson(*test);
   if (!config.ok()) return config.status();
   WorkloadOptions wopts;
@@ -688,36 +925,36 @@ Result<TestOutcome> AnalyzeRun(const std::string& run_dir) {
   if (Status st = ApplyWorkloadOptions(config->workload_options, &wopts); !st.ok()) return st;
   Result<std::unique_ptr<Workload>> workload = MakeWorkload(config->workload, wopts);
   if (!workload.ok()) return workload.status();
-  Result<History> history = ReadHistoryFile(run_dir + "/history.jsonl", HistoryFormat::kJsonl);
-  if (!history.ok()) return history.status();
-  // Keep the run's phases and errors; replace the verdicts.
-  Json results = Json::object();
-  if (Result<Json> old = ReadJsonFile(run_dir + "/results.json"); old.ok() && old->is_object()) {
-    results = *old;
+  // Keep a complete run's phases and errors; replace the verdicts.
+  const RunDir::State state = run.ReadState();
+  RunResults results;
+  if (state.complete) {
+    Result<RunResults> old = run.ReadResults();
+    if (old.ok()) results = std::move(*old);
+  }
+  results.warnings.clear();
+  Result<History> history = ReadRunHistory(run.history(), &results.warnings);
+  if (!history.ok()) return StatusWithCode(Status::Code::kInvalidArgument, history.status().message());
+  if (!state.complete) {
+    // The controller never reached the end (killed, or its results removed):
+    // whatever the history shows, it is only a prefix of the test.
+    results.interrupted = true;
+    results.interrupted_at = state.phase.empty() ? "unknown" : state.phase;
+    results.warnings.push_back("the run never completed (interrupted at phase " +
+                               results.interrupted_at + "); its history is a prefix");
   }
   Validity valid = Validity::kValid;
-  const Json checkers = RunCheckers(**workload, *history, &valid);
-  if ((results.contains("errors") || results.value("interrupted", false)) &&
-      valid == Validity::kValid) {
+  results.checkers = RunCheckers(**workload, *history, &valid);
+  if ((!results.errors.empty() || results.interrupted) && valid == Validity::kValid) {
     valid = Validity::kUnknown;
   }
-  results["valid"] = ValidityToJson(valid);
-  results["checkers"] = checkers;
-  Status s = WriteJsonFile(run_dir + "/results.json", results);
-  if (!s.ok()) return s;
-  s = report::WriteReport(run_dir);
-  if (!s.ok()) return s;
-  // A run inside a store (store/<test>/<run>) changes that store's index.
-  if (const std::filesystem::path store = std::filesystem::path(run_dir).parent_path().parent_path();
-      std::filesystem::exists(store / "index.html")) {
-    (void)report::WriteStoreIndex(store.string());
-  }
+  if (history->ops.empty() && valid == Validity::kValid) valid = Validity::kUnknown;
+  results.valid = valid;
+  if (Status s = run.WriteResults(results, state.complete); !s.ok()) return s;
   TestOutcome outcome;
   outcome.valid = valid;
   outcome.run_dir = run_dir;
-  if (Result<report::RunData> run = report::LoadRun(run_dir); run.ok()) {
-    outcome.summary = report::ConsoleSummary(*run);
-  }
+  outcome.results = std::move(results);
   return outcome;
 }
 

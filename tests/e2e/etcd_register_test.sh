@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: a 30 s etcd register test with partitions and kills on a 3-node
 # local cluster must be valid, with >= 1000 ok operations (some after the
-# final heal), a report and node logs; afterwards no iptables rule, stopped
+# final heal ops of the nemesis schedule), a report and node logs; afterwards no iptables rule, stopped
 # process or etcd process may remain on any node. Needs root.
 #   etcd_register_test.sh FAULTLINE_BINARY
 set -euo pipefail
@@ -40,7 +40,9 @@ assert results["valid"] is True, results["valid"]
 ops = [json.loads(l) for l in open(os.path.join(run, "history.jsonl"))]
 ok = [o for o in ops if o["type"] == "ok" and o["process"] != "nemesis"]
 assert len(ok) >= 1000, f"only {len(ok)} ok operations"
-heal = max(i for i, o in enumerate(ops) if o["process"] == "nemesis" and o["f"] == "heal")
+# The final heal: the nemesis schedule's last ops (stop-partition, start).
+heal = max(i for i, o in enumerate(ops) if o["process"] == "nemesis")
+assert ops[heal]["f"] == "start", ops[heal]
 after = [o for o in ops[heal:] if o["type"] == "ok" and o["process"] != "nemesis"]
 assert after, "no ok operation after the final heal"
 faults = {o["f"] for o in ops if o["process"] == "nemesis"}
@@ -57,11 +59,12 @@ for k in 1 2 3; do
   rules=$(ip netns exec "$ns" iptables -S 2>/dev/null | grep -c -- "-j DROP" || true)
   [ "$rules" -eq 0 ] || fail "n$k still has $rules DROP rules"
 done
+# Only this test's cluster counts: other clusters on the machine may run etcd.
 pids=$(pgrep -x etcd || true)
 for p in $pids; do
-  if [ "$(readlink /proc/$p/ns/net)" != "$(readlink /proc/self/ns/net)" ]; then
-    fail "an etcd process ($p) still runs in a node"
-  fi
+  case "$(ip netns identify "$p" 2>/dev/null)" in
+    "faultline-$name-"*) fail "an etcd process ($p) still runs in a node" ;;
+  esac
 done
 stopped=$(ps -eo stat=,comm= | awk '$1 ~ /^T/ {print $2}' | grep -c etcd || true)
 [ "$stopped" -eq 0 ] || fail "stopped etcd processes remain"

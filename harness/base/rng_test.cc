@@ -1,11 +1,11 @@
-#include "harness/generator/rng.h"
+#include "harness/base/rng.h"
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdint>
 
-namespace faultline::gen {
+namespace faultline {
 namespace {
 
 // The published SplitMix64 outputs for seed 0: if these change, every seeded
@@ -67,4 +67,4 @@ TEST(RngTest, DeriveSeedSeparatesStreams) {
 }
 
 }  // namespace
-}  // namespace faultline::gen
+}  // namespace faultline

@@ -1,6 +1,6 @@
-#include "harness/generator/rng.h"
+#include "harness/base/rng.h"
 
-namespace faultline::gen {
+namespace faultline {
 namespace {
 
 // The SplitMix64 output function: a bijective mix of 64 bits.
@@ -38,4 +38,4 @@ uint64_t DeriveSeed(uint64_t seed, uint64_t stream) {
   return Mix64(Mix64(seed + kGoldenGamma) ^ Mix64(stream * kGoldenGamma + 1));
 }
 
-}  // namespace faultline::gen
+}  // namespace faultline
