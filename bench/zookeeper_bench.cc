@@ -221,11 +221,11 @@ void BM_ZooKeeperThroughFaultline(benchmark::State& state) {
     config.target = "zookeeper";
     config.workload = "register";
     config.time_limit_s = kRunSeconds;
-    config.concurrency = kThreads;
+    config.concurrency = std::to_string(kThreads);
     config.seed = 1;
     config.nodes_file = e->nodes_file;
     config.store = store;
-    Result<TestOutcome> outcome = RunTest(config, nullptr, {});
+    Result<TestOutcome> outcome = RunTest(config, TestEnv{}, nullptr, {});
     if (!outcome.ok() || !outcome->harness_error.ok()) {
       state.SkipWithError(outcome.ok() ? outcome->harness_error.ToString().c_str()
                                        : outcome.status().ToString().c_str());
