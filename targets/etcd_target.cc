@@ -1,6 +1,7 @@
 #include "targets/etcd_target.h"
 
 #include <cstdio>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -11,6 +12,14 @@
 
 namespace faultline {
 namespace {
+
+EtcdOptions WithFreshToken(EtcdOptions options) {
+  std::random_device random;
+  char nonce[20];
+  std::snprintf(nonce, sizeof nonce, "-%08x%08x", random(), random());
+  options.cluster_token += nonce;
+  return options;
+}
 
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
@@ -40,7 +49,12 @@ class EtcdTarget final : public Target,
                          public SetClientFactory,
                          public LockClientFactory {
  public:
-  explicit EtcdTarget(EtcdOptions options) : options_(std::move(options)) {}
+  // Each target (one per test) bootstraps a cluster of its own: a member set
+  // up from scratch must never join an ensemble an earlier test left running
+  // (a controller killed mid-test leaves its members up; setups run on all
+  // nodes at once, so a new member can start before an old peer is stopped,
+  // and etcd would then refuse it as "already bootstrapped").
+  explicit EtcdTarget(EtcdOptions options) : options_(WithFreshToken(std::move(options))) {}
 
   std::string name() const override { return "etcd"; }
 

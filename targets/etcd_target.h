@@ -9,7 +9,9 @@
 //   --listen-client-urls http://<host>:<client port>   (also advertised)
 //   --listen-peer-urls   http://<host>:<peer port>     (also advertised)
 //   --initial-cluster    n1=http://<host1>:<peer1>,... (every node)
-//   --initial-cluster-state new  --initial-cluster-token <token>
+//   --initial-cluster-state new  --initial-cluster-token <token>-<nonce>
+// (a nonce per target, so each test bootstraps a new cluster that members an
+// earlier test left running cannot be mistaken for)
 // Ports default to 2379 / 2380 and may differ per node, so that several
 // members can share one host (loopback tests).
 //
