@@ -6,6 +6,7 @@
 #include "checkers/perf.h"
 #include "checkers/stats.h"
 #include "harness/generator/combinators.h"
+#include "workloads/balance_workload.h"
 #include "workloads/workload.h"
 
 namespace faultline {
@@ -77,9 +78,10 @@ class RegisterWorkload : public Workload {
 Result<std::unique_ptr<Workload>> MakeWorkload(const std::string& name,
                                                const WorkloadOptions& options) {
   if (name == "register") return std::unique_ptr<Workload>(new RegisterWorkload(options));
-  return Status::InvalidArgument("unknown workload \"" + name + "\"; expected one of: register");
+  if (name == "balance") return MakeBalanceWorkload(options);
+  return Status::InvalidArgument("unknown workload \"" + name + "\"; expected one of: balance, register");
 }
 
-std::vector<std::string> WorkloadNames() { return {"register"}; }
+std::vector<std::string> WorkloadNames() { return {"balance", "register"}; }
 
 }  // namespace faultline
