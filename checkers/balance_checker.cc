@@ -39,6 +39,7 @@ struct Request {
 
 struct Window {
   std::string kind, node;
+  int64_t invoked = 0;  // the fault op's invocation: it may act from here on
   int64_t start = 0, end = 0, recovered = 0;
 };
 
@@ -139,7 +140,7 @@ Result<Analysis> Analyze(const History& history) {
   };
   auto begin = [&](const std::string& kind, const std::vector<std::string>& which, int64_t t) {
     for (const std::string& n : which) {
-      a.windows.push_back({kind, n, t, -1, -1});
+      a.windows.push_back({kind, n, last_invoke, t, -1, -1});
       open[kind].push_back(a.windows.size() - 1);
     }
   };
@@ -192,7 +193,7 @@ Result<Analysis> Analyze(const History& history) {
 // True when t falls in a window or in its settling time.
 bool Disturbed(const Analysis& a, int64_t t) {
   for (const Window& w : a.windows) {
-    if (t >= w.start && t <= w.recovered + a.config.settle_ns) return true;
+    if (t >= w.invoked && t <= w.recovered + a.config.settle_ns) return true;
   }
   return false;
 }
@@ -324,7 +325,7 @@ class ErrorsChecker final : public Checker {
     for (const Window& w : a.windows) {
       int64_t ok = 0, fail = 0, info = 0, late = 0;
       for (const Request& q : a.requests) {
-        if (q.invoke < w.start || q.invoke > w.recovered) continue;
+        if (q.invoke < w.invoked || q.invoke > w.recovered) continue;
         const bool error = q.type != OpType::kOk;
         q.type == OpType::kOk ? ++ok : q.type == OpType::kFail ? ++fail : ++info;
         if (error && bound >= 0 && q.invoke >= w.start + bound && q.invoke <= w.end) ++late;

@@ -26,10 +26,15 @@
 //   hash-type consistent | map-based; option httpchk GET /health;
 //   default-server check inter <inter_ms> fall <fall> rise <rise>;
 //   timeout check <check_timeout_ms>; retries; option redispatch; retry-on.
-// Defaults are HAProxy's own: inter 2 s, fall 3, rise 2, check timeout =
-// inter, retries 3, retry-on conn-failure, redispatch on.
+// Defaults: inter 1 s (HAProxy's own is 2 s: faster here so that a fault of
+// the default 10 s nemesis interval is detected), fall 3, rise 2 and check
+// timeout = inter (HAProxy's), retries 3, retry-on conn-failure, redispatch.
 // The failover bound a client reports (bound_ms) is
-//   fall x inter + check timeout + margin_ms.
+//   fall x (inter + check timeout) + margin_ms
+// because HAProxy starts each check `inter` after the previous one ended:
+// checks that time out (a paused or cut-off backend) fail inter + timeout
+// apart, so fall x inter + timeout is not a bound (measured: a paused backend
+// with 2 s checks was still UP 10.7 s after the pause, beyond 3 x 2 + 2 s).
 //
 // nginx (on the balancer node): upstream of every backend with max_fails and
 // fail_timeout (passive checks only: open-source nginx has no active ones),
@@ -61,7 +66,7 @@ struct BalancerOptions {
   std::string algorithm = "roundrobin";   // roundrobin | leastconn | hash
   std::string hash_type = "consistent";   // consistent | map-based (algorithm hash)
   // HAProxy health checks.
-  int inter_ms = 2000;
+  int inter_ms = 1000;
   int fall = 3;
   int rise = 2;
   int check_timeout_ms = 0;  // 0: inter_ms, as HAProxy does without "timeout check"
@@ -95,7 +100,7 @@ const char* BalancerKindName(BalancerKind kind);
 Status ValidateBalancerOptions(const BalancerOptions& options);
 Result<std::unique_ptr<Target>> MakeBalancerTarget(BalancerOptions options);
 
-// fall x inter + check timeout + margin for HAProxy; -1 for nginx (no bound).
+// fall x (inter + check timeout) + margin for HAProxy; -1 for nginx (no bound).
 int64_t FailoverBoundMs(const BalancerOptions& options);
 
 struct BalancerBackend {

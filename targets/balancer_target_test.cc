@@ -19,7 +19,7 @@ bool Contains(const std::string& text, const std::string& part) {
 TEST(BalancerConfigTest, HaproxyHasChecksRetriesAndEveryServer) {
   BalancerOptions o;
   o.inter_ms = 500;
-  o.fall = 2;
+  o.fall = 2;  // timeout check defaults to inter
   o.rise = 3;
   const std::string c = HaproxyConfig(o, "10.0.0.1", kBackends);
   EXPECT_TRUE(Contains(c, "bind 10.0.0.1:8080")) << c;
@@ -62,11 +62,11 @@ TEST(BalancerConfigTest, BackendLogsOnlyRequestsWithAnId) {
 }
 
 TEST(BalancerConfigTest, FailoverBound) {
-  BalancerOptions o;  // HAProxy's defaults: 3 x 2 s + 2 s + 1 s margin
-  EXPECT_EQ(FailoverBoundMs(o), 9000);
+  BalancerOptions o;  // 3 x (1 s + 1 s) + 1 s margin
+  EXPECT_EQ(FailoverBoundMs(o), 7000);
   o.check_timeout_ms = 300;
   o.inter_ms = 500;
-  EXPECT_EQ(FailoverBoundMs(o), 3 * 500 + 300 + 1000);
+  EXPECT_EQ(FailoverBoundMs(o), 3 * (500 + 300) + 1000);
   o.kind = BalancerKind::kNginx;
   EXPECT_EQ(FailoverBoundMs(o), -1);
 }
@@ -155,7 +155,7 @@ TEST_F(BalanceClientTest, BackendsReadsHaproxyStats) {
   ASSERT_EQ(done.type, OpType::kOk) << done.error.dump();
   EXPECT_EQ(done.value["health"]["n2"], "DOWN");
   EXPECT_EQ(done.value["sessions"]["n1"], 3);
-  EXPECT_EQ(done.value["bound_ms"], 9000);
+  EXPECT_EQ(done.value["bound_ms"], 7000);
   EXPECT_EQ(done.value["balancer"], "n1");
   EXPECT_EQ(http_.requests()[0].url, "http://10.0.0.1:8404/stats;csv");
 }

@@ -25,9 +25,16 @@ class BalanceWorkload : public Workload {
                          Json("k" + std::to_string(rng.Below(kBalanceKeys))));
     });
     const double rate = options_.rate > 0 ? options_.rate : kBalanceDefaultRate;
-    // The health reads come first so that they win ties with requests.
-    return gen::Any({gen::Delay(std::chrono::milliseconds(100), gen::Repeat(gen::MakeOp("backends"))),
-                     gen::Rate(rate, requests)});
+    gen::GenPtr health = gen::Delay(std::chrono::milliseconds(100), gen::Repeat(gen::MakeOp("backends")));
+    requests = gen::Rate(rate, requests);
+    // Health reads get a client thread of their own: while a paused backend
+    // holds every request thread for a whole server timeout, the reads that
+    // time its detection must go on.
+    if (options_.concurrency >= 2) {
+      return gen::Any({gen::OnThreads(gen::ThreadSet::Clients(0, 1), health),
+                       gen::OnThreads(gen::ThreadSet::Clients(1, options_.concurrency), requests)});
+    }
+    return gen::Any({health, requests});  // health first: it wins ties
   }
 
   gen::GenPtr FinalGenerator(std::function<std::vector<Json>()>) override {

@@ -18,11 +18,13 @@ constexpr const char* kTestUsage =
     "                      [--nemesis-interval S] [--nodes-file F | --nodes n1,n2,...]\n"
     "                      [--concurrency N|Nn] [--seed N] [--store DIR] [--rate OPS]\n"
     "                      [--name NAME] [--check-time-limit S] [--leave-running]\n"
+    "                      [--target-options JSON]\n"
     "\n"
     "Deploys target T on the nodes, runs workload W while the nemesis injects\n"
     "faults, records the history, checks it, and writes a report.\n"
-    "  --target T           etcd (default), memory, memory-unsafe\n"
-    "  --workload W         register (default)\n"
+    "  --target T           etcd (default), memory, memory-unsafe, haproxy, nginx\n"
+    "  --target-options J   the target's options as a JSON object (targets/registry.h)\n"
+    "  --workload W         register (default), balance (for haproxy, nginx)\n"
     "  --nemesis LIST       comma-separated: partition, kill, pause (default: none)\n"
     "  --time-limit S       seconds of workload (default 60)\n"
     "  --nemesis-interval S seconds between a fault and its recovery (default 10)\n"
@@ -89,6 +91,14 @@ int RunTest(const Args& args) {
     } else if (a == "--target") {
       if (!value()) return Usage("test", "--target needs a value", kTestUsage);
       config.target = v;
+    } else if (a == "--target-options") {
+      if (!value()) return Usage("test", "--target-options needs a JSON object", kTestUsage);
+      Json j = Json::parse(v, nullptr, false);
+      if (!j.is_object()) {
+        return Usage("test", "--target-options: expected a JSON object such as "
+                     "'{\"algorithm\": \"hash\"}', got '" + v + "'", kTestUsage);
+      }
+      config.target_options = j;
     } else if (a == "--workload") {
       if (!value()) return Usage("test", "--workload needs a value", kTestUsage);
       config.workload = v;
