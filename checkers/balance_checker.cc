@@ -87,7 +87,9 @@ Result<Analysis> Analyze(const History& history) {
         if (v.value("bound_ms", Json()).is_number()) {
           a.config.bound_ns = static_cast<int64_t>(v["bound_ms"].get<double>() * kMs);
         }
-        if (v.value("inter_ms", Json()).is_number() && v.value("rise", Json()).is_number()) {
+        if (v.value("settle_ms", Json()).is_number()) {
+          a.config.settle_ns = static_cast<int64_t>(v["settle_ms"].get<double>() * kMs);
+        } else if (v.value("inter_ms", Json()).is_number() && v.value("rise", Json()).is_number()) {
           a.config.settle_ns =
               (v["rise"].get<int64_t>() + 1) * v["inter_ms"].get<int64_t>() * kMs + 1000 * kMs;
         }

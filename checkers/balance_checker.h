@@ -10,7 +10,8 @@
 // the fault op's completion (the fault is surely in place) to the invocation
 // of its recovery op (start, resume, stop-partition or the final heal); a
 // partition affects the backends cut off from the balancer node. A window
-// "settles" rise x inter + margin after its recovery completed.
+// "settles" settle_ms (from the "backends" op; else (rise + 1) x inter + 1 s)
+// after its recovery completed.
 //
 //   failover        for each faulted backend: detection time (the first
 //                   health read showing it DOWN, minus the window's start).

@@ -55,6 +55,15 @@ struct Paths {
 
 class BalancerTarget;
 
+// How long after a backend recovers the balancer may still keep it out of
+// the pool: HAProxy until `rise` checks passed; nginx until fail_timeout
+// since its last failure ended.
+int64_t SettleMs(const BalancerOptions& o) {
+  if (o.kind == BalancerKind::kNginx) return o.fail_timeout_s * 1000LL + o.margin_ms;
+  const int64_t check_timeout = o.check_timeout_ms > 0 ? o.check_timeout_ms : o.inter_ms;
+  return o.rise * (o.inter_ms + check_timeout) + o.margin_ms;
+}
+
 class BalanceClient final : public Client {
  public:
   BalanceClient(const BalancerOptions& options, std::shared_ptr<const Layout> layout)
@@ -116,6 +125,7 @@ class BalanceClient final : public Client {
                 {"algorithm", options_.algorithm},
                 {"hash_type", options_.algorithm == "hash" ? Json(options_.hash_type) : Json()},
                 {"bound_ms", FailoverBoundMs(options_) < 0 ? Json() : Json(FailoverBoundMs(options_))},
+                {"settle_ms", SettleMs(options_)},
                 {"inter_ms", options_.inter_ms},
                 {"fall", options_.fall},
                 {"rise", options_.rise}};

@@ -111,7 +111,8 @@ class LockClientFactory {
 //                 the connection); info otherwise (an error status, a timeout:
 //                 a backend may have applied it).
 //   f "backends"  -> ok, value {"balancer": node, "algorithm": ...,
-//                    "bound_ms": failover bound or null, "health": {node:
+//                    "bound_ms": failover bound or null, "settle_ms": how
+//                    long after a recovery the backend may stay out, "health": {node:
 //                    "UP"|"DOWN"|...}, "sessions": {node: requests sent to
 //                    it so far}} ("health" and "sessions" only when the
 //                    balancer exposes them); fail when it could not be read.
