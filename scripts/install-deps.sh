@@ -12,6 +12,7 @@ pkgs=(
   libcurl4-openssl-dev
   iproute2 iptables openssh-server openssh-client procps psmisc util-linux
   etcd-server etcd-client libfaketime python3
+  haproxy nginx
   libxml2-utils
 )
 missing=()

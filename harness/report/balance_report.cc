@@ -27,7 +27,7 @@ std::string Fmt(double v, const char* f = "%.0f") {
 // `reference_label` (a bound, an equal share).
 std::string Bars(const std::vector<Bar>& bars, double reference, const std::string& reference_label) {
   if (bars.empty()) return "";
-  const int label_w = 170, plot_w = 420, note_w = 190, row_h = 22, top = 18;
+  const int label_w = 170, plot_w = 400, note_w = 330, row_h = 22, top = 18;
   double max = std::max(reference, 0.0);
   for (const Bar& b : bars) {
     double t = 0;
@@ -183,21 +183,26 @@ void BalanceSection(const Json& results, std::string* out) {
     h += "<h3>Hash stability (" + HtmlEscape(StringField(*hash, "hash_type")) + ")" +
          Verdict(*hash) + "</h3>";
     std::vector<Bar> bars;
-    double expected = -1;
     if (const Json* rs = Field(*hash, "removals"); rs && rs->is_array()) {
       for (const Json& r : *rs) {
         if (StringField(r, "status") != "measured") continue;
-        expected = std::max(expected, NumberField(r, "expected_fraction") * 100);
-        std::string removed = ShortJson(r.value("removed", Json()), 40, true);
-        bars.push_back({"remove " + removed + " @" + FormatSeconds(NumberField(r, "start_ms") / 1000) + "s",
+        std::string removed;
+        if (const Json* list = Field(r, "removed"); list && list->is_array()) {
+          for (const Json& n : *list) removed += (removed.empty() ? "" : ",") + ShortJson(n, 20, true);
+        }
+        bars.push_back({"without " + removed + " @" + FormatSeconds(NumberField(r, "start_ms") / 1000) + "s",
                         {{NumberField(r, "moved_fraction") * 100, "#7048e8"}},
-                        Fmt(NumberField(r, "moved_fraction") * 100, "%.0f") + "% of " +
-                            std::to_string(IntField(r, "keys")) + " keys moved, " +
-                            std::to_string(IntField(r, "unaffected_moved")) + " not from it"});
+                        Fmt(NumberField(r, "moved_fraction") * 100) + "% of " +
+                            std::to_string(IntField(r, "keys")) + " keys moved (removed " +
+                            Fmt(NumberField(r, "expected_fraction") * 100) + "%), " +
+                            std::to_string(IntField(r, "unaffected_moved")) + " of others"});
       }
     }
     if (!bars.empty()) {
-      h += Bars(bars, expected, "1/N");
+      h += Bars(bars, -1, "");
+      h += "<p class=\"muted\">Keys whose backend changed while the removed backends were out of "
+           "the pool. Consistent hashing may move only the removed backends' keys (\"of others\" "
+           "must be 0); map-based hashing moves most keys.</p>";
     } else {
       h += "<p class=\"muted\">No removal was measured (no fault detected).</p>";
     }

@@ -30,7 +30,7 @@ TEST(BalanceReportTest, DrawsEveryPartFromTheCheckers) {
   EXPECT_NE(h.find("bound 7000 ms"), std::string::npos) << h;
   EXPECT_NE(h.find("10 errors of 100"), std::string::npos) << h;
   EXPECT_NE(h.find("66.7% (20)"), std::string::npos) << h;
-  EXPECT_NE(h.find("25% of 32 keys moved, 0 not from it"), std::string::npos) << h;
+  EXPECT_NE(h.find("25% of 32 keys moved (removed 25%), 0 of others"), std::string::npos) << h;
   EXPECT_NE(h.find("Duplicated request ids"), std::string::npos) << h;
   EXPECT_EQ(h.find("<script"), std::string::npos);
 }
