@@ -505,6 +505,12 @@ Result<TestOutcome> TestRun::Run() {
   Result<std::unique_ptr<Workload>> workload = MakeWorkload(config_.workload, wopts);
   if (!workload.ok()) return workload.status();
   workload_ = std::move(*workload);
+  // A workload the target cannot serve is bad usage: say so before any node
+  // is touched (making a client connects nothing).
+  if (Result<std::unique_ptr<Client>> probe = workload_->NewClient(*target_); !probe.ok()) {
+    return Status::InvalidArgument("--workload " + config_.workload + " with --target " +
+                                   config_.target + ": " + probe.status().message());
+  }
   if (!config_.nemesis.empty()) {
     Result<std::unique_ptr<Nemesis>> nemesis = MakeNemesis(config_.nemesis, *target_);
     if (!nemesis.ok()) return nemesis.status();
