@@ -9,7 +9,7 @@
 #   balance_test.sh FAULTLINE_BINARY
 set -euo pipefail
 faultline=$1
-name=e2e-bal
+name=${FAULTLINE_E2E_CLUSTER:-e2e-bal}  # cluster name; override when several sessions share a machine
 work=$(mktemp -d /tmp/faultline-e2e.XXXXXX)
 cleanup() {
   "$faultline" cluster down --name "$name" >/dev/null 2>&1 || true
