@@ -1,7 +1,9 @@
 #include "checkers/linearizability.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -121,7 +123,7 @@ class StateCache {
   std::vector<uint64_t> hashes_;
 };
 
-enum class Outcome { kLinearizable, kNotLinearizable, kTimeout, kMemory, kCancelled };
+enum class Outcome { kLinearizable, kNotLinearizable, kTimeout, kMemory, kCancelled, kPaused };
 
 // Wing & Gong's search over one partition, with Lowe's memoisation.
 class PartitionSearch {
@@ -138,7 +140,9 @@ class PartitionSearch {
       : part_(part), ops_(part.ops), limits_(limits) {}
   ~PartitionSearch() { limits_.memory_in_use->fetch_sub(accounted_); }
 
-  Outcome Run();
+  // Searches for about `budget` steps; kPaused when the budget ran out, and a
+  // later call resumes where this one stopped.
+  Outcome Run(uint64_t budget = ~uint64_t{0});
 
   uint64_t configurations() const { return cache_.size(); }
   size_t cache_bytes() const { return cache_.bytes(); }
@@ -187,6 +191,8 @@ class PartitionSearch {
     hash_ ^= zobrist_[op];
   }
   void RecordBlocked(int32_t op);
+  // Adds this search's growth to the shared memory count; false past the limit.
+  bool Account();
 
   Partition& part_;
   std::vector<PreparedOp>& ops_;
@@ -213,6 +219,15 @@ class PartitionSearch {
   std::vector<int32_t> best_prefix_;
   size_t best_shared_ = 0;  // stack_[0, best_shared_) equals best_prefix_'s start
   int32_t blocked_op_ = -1;
+  size_t fixed_bytes_ = 0;  // entries, bit regions and per-op tables, sized once
+
+  // Where a paused search resumes.
+  bool started_ = false;
+  uint64_t state_ = 0;
+  int32_t entry_ = -1;
+  bool in_crash_list_ = false;
+  int64_t barrier_ = 0;
+  int64_t remaining_ = 0;
 };
 
 void PartitionSearch::BuildEntries() {
@@ -280,6 +295,11 @@ void PartitionSearch::BuildEntries() {
     crash_rank_[i] = members[it->second]++;
   }
   class_linearized_.assign(members.size(), 0);
+  fixed_bytes_ = entries_.capacity() * sizeof(Entry) +
+                 (match_.capacity() + bit_.capacity() + crash_class_.capacity() +
+                  crash_rank_.capacity() + class_linearized_.capacity()) * sizeof(int32_t) +
+                 zobrist_.capacity() * sizeof(uint64_t) + (n / 8 + 16) +
+                 classes.size() * 64;
 }
 
 void PartitionSearch::RecordBlocked(int32_t op) {
@@ -294,19 +314,27 @@ void PartitionSearch::RecordBlocked(int32_t op) {
   blocked_op_ = op;
 }
 
-Outcome PartitionSearch::Run() {
-  BuildEntries();
-  int64_t remaining = 0;  // completed ops not yet linearized
-  for (const PreparedOp& p : ops_) remaining += p.crashed ? 0 : 1;
-  if (remaining == 0) return Outcome::kLinearizable;
-
-  uint64_t state = part_.model->Init();
+Outcome PartitionSearch::Run(uint64_t budget) {
+  if (!started_) {
+    started_ = true;
+    BuildEntries();
+    remaining_ = 0;
+    for (const PreparedOp& p : ops_) remaining_ += p.crashed ? 0 : 1;
+    if (remaining_ == 0) return Outcome::kLinearizable;
+    state_ = part_.model->Init();
+    entry_ = entries_[0].next;
+    in_crash_list_ = false;
+    barrier_ = 0;
+  }
+  // The loop works on locals; they are saved when the slice's budget is spent.
+  uint64_t state = state_;
+  int32_t entry = entry_;
+  bool in_crash_list = in_crash_list_;
+  int64_t barrier = barrier_;
+  int64_t remaining = remaining_;
   // The scan walks the main list up to its first return entry (the barrier:
   // that op must be linearized before anything invoked after it), then the
   // crashed ops invoked before the barrier.
-  int32_t entry = entries_[0].next;
-  bool in_crash_list = false;
-  int64_t barrier = 0;
   uint64_t steps = 0;
   while (true) {
     if ((++steps & 1023) == 0) {
@@ -315,12 +343,14 @@ Outcome PartitionSearch::Run() {
         return Outcome::kCancelled;
       }
       if (Clock::now() > limits_.deadline) return Outcome::kTimeout;
-      const size_t now = cache_.bytes() + stack_.capacity() * sizeof(Frame);
-      if (now > accounted_) {
-        const size_t total =
-            limits_.memory_in_use->fetch_add(now - accounted_) + (now - accounted_);
-        accounted_ = now;
-        if (total > limits_.memory_limit) return Outcome::kMemory;
+      if (!Account()) return Outcome::kMemory;
+      if (steps >= budget) {
+        state_ = state;
+        entry_ = entry;
+        in_crash_list_ = in_crash_list;
+        barrier_ = barrier;
+        remaining_ = remaining;
+        return Outcome::kPaused;
       }
     }
     if (!in_crash_list && (entry < 0 || !entries_[entry].is_call)) {
@@ -382,6 +412,18 @@ Outcome PartitionSearch::Run() {
   }
 }
 
+bool PartitionSearch::Account() {
+  const size_t now = cache_.bytes() + stack_.capacity() * sizeof(Frame) +
+                     best_prefix_.capacity() * sizeof(int32_t) + fixed_bytes_ +
+                     part_.model->MemoryBytes();
+  if (now > accounted_) {
+    const size_t total = limits_.memory_in_use->fetch_add(now - accounted_) + (now - accounted_);
+    accounted_ = now;
+    return total <= limits_.memory_limit;
+  }
+  return true;
+}
+
 // An operation as the explanation shows it: invocation and outcome in one object.
 Json OpJson(const History& h, const PreparedOp& p) {
   const Op& inv = h.ops[p.invoke_index];
@@ -395,8 +437,12 @@ Json OpJson(const History& h, const PreparedOp& p) {
   o.emplace("f", inv.f);
   o.emplace("value", inv.value);
   if (!inv.key.is_null()) o.emplace("key", inv.key);
+  // Times (ns) let a report draw the ops on a time axis; absent when the
+  // source recorded none.
+  if (inv.time >= 0) o.emplace("time", inv.time);
   if (p.completion_index) {
     const Op& c = h.ops[*p.completion_index];
+    if (c.time >= 0) o.emplace("completion_time", c.time);
     o.emplace("type", OpTypeName(c.type));
     o.emplace("result", c.value);
     o.emplace("completion_index", c.index);
@@ -429,6 +475,7 @@ void Explain(const History& h, Partition& part, const PartitionSearch& search,
   const auto& prefix = search.best_prefix();
   const int32_t blocked = search.blocked_op();
   ModelInstance& model = *part.model;
+  model.SetMergeStates(false);
   uint64_t state = model.Init();
   Json steps = Json::array();
   std::vector<uint64_t> states;
@@ -542,6 +589,14 @@ Json LinearizabilityResult::ToJson() const {
   j["ops_dropped"] = ops_dropped;
   j["configurations"] = configurations;
   j["peak_cache_bytes"] = peak_cache_bytes;
+  if (keys_invalid > 0) {
+    j["keys_invalid"] = keys_invalid;
+    j["invalid_keys"] = invalid_keys;
+  }
+  if (keys_unchecked > 0) {
+    j["keys_unchecked"] = keys_unchecked;
+    j["unchecked_keys"] = unchecked_keys;
+  }
   if (valid == Validity::kInvalid) {
     j["explanation"] = explanation;
     j["explanation_text"] = explanation_text;
@@ -560,44 +615,64 @@ LinearizabilityResult CheckPartitions(const History& history, std::vector<Partit
   const Clock::time_point deadline = options.time_limit.count() > 0
                                          ? Clock::now() + options.time_limit
                                          : Clock::time_point::max();
-  // Largest partitions first, so one big partition does not start last.
-  std::vector<size_t> order(partitions.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+  // Partitions are searched in slices, round robin, so that one hard
+  // partition cannot keep an easy invalid one from being reached: a file is
+  // invalid as soon as any partition is proven so. Slices grow for
+  // partitions that need many, so switching costs stay small. Largest
+  // partitions start first, so one big partition does not start last.
+  constexpr uint64_t kFirstSlice = uint64_t{1} << 14, kMaxSlice = uint64_t{1} << 21;
+  struct Task {
+    std::unique_ptr<PartitionSearch> search;
+    uint64_t slice = kFirstSlice;
+    Outcome outcome = Outcome::kPaused;  // kPaused: not finished
+  };
+  std::vector<Task> tasks(partitions.size());
+  std::deque<size_t> queue(partitions.size());
+  for (size_t i = 0; i < queue.size(); ++i) queue[i] = i;
+  std::stable_sort(queue.begin(), queue.end(), [&](size_t a, size_t b) {
     return partitions[a].ops.size() > partitions[b].ops.size();
   });
 
-  std::atomic<size_t> next{0};
   std::atomic<size_t> memory_in_use{0};
   std::atomic<bool> stop{false};
   std::mutex mu;
+  std::condition_variable cv;
+  size_t active = 0;  // tasks being searched right now (they may come back)
   Validity verdict = Validity::kValid;
   std::string reason;
-  int invalid_partition = -1;
-  std::unique_ptr<PartitionSearch> invalid_search;
 
   auto worker = [&] {
-    while (!stop.load(std::memory_order_relaxed)) {
-      const size_t k = next.fetch_add(1);
-      if (k >= order.size()) return;
-      const size_t idx = order[k];
-      auto search = std::make_unique<PartitionSearch>(
-          partitions[idx], PartitionSearch::Limits{deadline, options.memory_limit_bytes,
-                                                   &memory_in_use, &stop, options.cancel});
-      const Outcome outcome = search->Run();
-      std::lock_guard<std::mutex> lock(mu);
-      result.configurations += search->configurations();
-      result.peak_cache_bytes = std::max(result.peak_cache_bytes, search->cache_bytes());
+    std::unique_lock<std::mutex> lock(mu);
+    while (true) {
+      cv.wait(lock, [&] { return stop.load() || !queue.empty() || active == 0; });
+      if (stop.load() || queue.empty()) return;
+      const size_t idx = queue.front();
+      queue.pop_front();
+      ++active;
+      Task& task = tasks[idx];
+      lock.unlock();
+      if (!task.search) {
+        task.search = std::make_unique<PartitionSearch>(
+            partitions[idx], PartitionSearch::Limits{deadline, options.memory_limit_bytes,
+                                                     &memory_in_use, &stop, options.cancel});
+      }
+      const Outcome outcome = task.search->Run(task.slice);
+      lock.lock();
+      --active;
+      task.outcome = outcome;
+      if (outcome != Outcome::kPaused) {
+        result.configurations += task.search->configurations();
+        result.peak_cache_bytes = std::max(result.peak_cache_bytes, task.search->cache_bytes());
+      }
       switch (outcome) {
-        case Outcome::kLinearizable: break;
+        case Outcome::kPaused:
+          task.slice = std::min(kMaxSlice, task.slice * 2);
+          queue.push_back(idx);
+          break;
+        case Outcome::kLinearizable: task.search.reset(); break;
         case Outcome::kNotLinearizable:
-          // Keep the first partition in input order that fails, for stable output.
-          if (invalid_partition < 0 || static_cast<int>(idx) < invalid_partition) {
-            invalid_partition = static_cast<int>(idx);
-            invalid_search = std::move(search);
-          }
           verdict = Validity::kInvalid;
-          stop = true;
+          if (!options.all_keys) stop = true;
           break;
         case Outcome::kTimeout:
           if (verdict == Validity::kValid) {
@@ -622,6 +697,12 @@ LinearizabilityResult CheckPartitions(const History& history, std::vector<Partit
           }
           break;
       }
+      // Free an unfinished search's memory as soon as it cannot resume.
+      if (outcome != Outcome::kPaused && outcome != Outcome::kNotLinearizable &&
+          outcome != Outcome::kLinearizable) {
+        task.search.reset();
+      }
+      cv.notify_all();
     }
   };
   unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
@@ -631,21 +712,40 @@ LinearizabilityResult CheckPartitions(const History& history, std::vector<Partit
   if (options.threads == 0) {
     threads = std::min<unsigned>(threads, static_cast<unsigned>(result.ops_checked / kOpsPerThread + 1));
   }
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(order.size())));
+  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(tasks.size())));
   if (options.cancel && options.cancel->load()) stop = true;
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
 
+  // Keys proven invalid and keys left undecided, in input order; the first
+  // invalid one is explained.
+  int invalid_partition = -1;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    if (tasks[i].outcome == Outcome::kNotLinearizable) {
+      if (invalid_partition < 0) invalid_partition = static_cast<int>(i);
+      ++result.keys_invalid;
+      if (result.invalid_keys.size() < LinearizabilityResult::kKeysListed) {
+        result.invalid_keys.push_back(partitions[i].key);
+      }
+    } else if (tasks[i].outcome != Outcome::kLinearizable) {
+      ++result.keys_unchecked;
+      if (result.unchecked_keys.size() < LinearizabilityResult::kKeysListed) {
+        result.unchecked_keys.push_back(partitions[i].key);
+      }
+    }
+  }
   if (options.cancel && options.cancel->load() && verdict == Validity::kValid &&
-      next.load() < order.size()) {
+      result.keys_unchecked > 0) {
     verdict = Validity::kUnknown;  // partitions were left unchecked
     reason = "cancelled before the search finished";
   }
   result.valid = verdict;
   result.reason = reason;
-  if (invalid_search) Explain(history, partitions[invalid_partition], *invalid_search, &result);
+  if (invalid_partition >= 0) {
+    Explain(history, partitions[invalid_partition], *tasks[invalid_partition].search, &result);
+  }
   return result;
 }
 

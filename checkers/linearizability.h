@@ -30,6 +30,10 @@ struct LinearizabilityOptions {
   size_t memory_limit_bytes = size_t{4} << 30;
   unsigned threads = 0;  // 0: one per core
   const std::atomic<bool>* cancel = nullptr;  // set to stop early (verdict unknown)
+  // false: once one partition is proven invalid the verdict is invalid and the
+  // other partitions are stopped (they are listed as unchecked); true: every
+  // partition is searched to its end (or to a limit).
+  bool all_keys = false;
 };
 
 struct LinearizabilityResult {
@@ -40,6 +44,13 @@ struct LinearizabilityResult {
   size_t ops_dropped = 0;    // ops the model proved irrelevant
   uint64_t configurations = 0;  // distinct (linearized set, state) pairs visited
   size_t peak_cache_bytes = 0;
+  // Partitions proven not linearizable, and partitions left undecided (stopped
+  // early after another was proven invalid, or cut by a limit), in input
+  // order: their counts, and their keys (null for an unkeyed history), at
+  // most kKeysListed of each.
+  static constexpr size_t kKeysListed = 100;
+  size_t keys_invalid = 0, keys_unchecked = 0;
+  Json invalid_keys = Json::array(), unchecked_keys = Json::array();
   Json explanation;             // for invalid: see README "Explanations"
   std::string explanation_text;
 

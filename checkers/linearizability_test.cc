@@ -247,6 +247,61 @@ TEST(Linearizability, CancelGivesUnknown) {
   EXPECT_EQ(r->valid, Validity::kUnknown);
 }
 
+// A hard key (exponential) and an easy invalid key: the verdict is invalid
+// as soon as the easy key is proven so, even on one thread with the hard key
+// started first, and the hard key is reported as unchecked.
+History HardAndInvalidKeys() {
+  Builder b;
+  for (int p = 0; p < 40; ++p) b.Add(p, kInv, "add", p, "hard");
+  b.Add(1000, kInv, "read", nullptr, "hard").Add(1000, kOk, "read", Json::array({999}), "hard");
+  b.Add(2000, kInv, "read", nullptr, "easy").Add(2000, kOk, "read", Json::array({7}), "easy");
+  return b.h;
+}
+
+TEST(Linearizability, OneInvalidKeyDecidesTheVerdictAtOnce) {
+  LinearizabilityOptions options;
+  options.threads = 1;
+  options.time_limit = std::chrono::seconds(60);  // only a guard: must finish long before
+  const auto start = std::chrono::steady_clock::now();
+  auto r = Check(HardAndInvalidKeys(), "set", Json(), options);
+  ASSERT_TRUE(r.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+  EXPECT_EQ(r->invalid_keys, Json::array({"easy"}));
+  EXPECT_EQ(r->unchecked_keys, Json::array({"hard"}));
+  EXPECT_EQ(r->keys_unchecked, 1u);
+  EXPECT_EQ(r->explanation["partition_key"], "easy");
+  const Json j = r->ToJson();
+  EXPECT_EQ(j["unchecked_keys"], Json::array({"hard"}));
+  EXPECT_EQ(j["invalid_keys"], Json::array({"easy"}));
+}
+
+TEST(Linearizability, AllKeysKeepsCheckingAfterAnInvalidKey) {
+  LinearizabilityOptions options;
+  options.threads = 1;
+  options.all_keys = true;
+  options.time_limit = std::chrono::milliseconds(300);
+  auto r = Check(HardAndInvalidKeys(), "set", Json(), options);
+  ASSERT_TRUE(r.ok());
+  // The hard key ran into the time limit: still invalid, and it is unchecked.
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+  EXPECT_EQ(r->invalid_keys, Json::array({"easy"}));
+  EXPECT_EQ(r->unchecked_keys, Json::array({"hard"}));
+  // Two invalid keys are both found when every key is checked.
+  Builder b;
+  for (const char* k : {"a", "b", "c"}) {
+    b.Add(0, kInv, "read", nullptr, k).Add(0, kOk, "read", Json::array({7}), k);
+  }
+  b.h.ops[4].value = Json::array();  // key c reads the empty set: fine
+  b.h.ops[5].value = Json::array();
+  options.time_limit = {};
+  r = Check(b.h, "set", Json(), options);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kInvalid);
+  EXPECT_EQ(r->invalid_keys, Json::array({"a", "b"}));
+  EXPECT_EQ(r->keys_unchecked, 0u);
+}
+
 TEST(Linearizability, IndependentKeysAreCheckedSeparately) {
   Builder b;
   for (int k = 0; k < 50; ++k) {

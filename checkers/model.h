@@ -58,6 +58,12 @@ class ModelInstance {
   // output is unknown and only the effect is applied.
   virtual bool Step(uint64_t state, const PreparedOp& op, uint64_t* next) = 0;
   virtual std::string DescribeState(uint64_t state) const = 0;
+  // A model may merge states whose futures are the same into one handle (the
+  // search then visits fewer configurations). Explanations turn merging off
+  // to show concrete states.
+  virtual void SetMergeStates(bool /*on*/) {}
+  // Bytes held by tables that Step grows (interned states), for the memory limit.
+  virtual size_t MemoryBytes() const { return 0; }
 };
 
 struct Partition {

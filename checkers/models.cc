@@ -446,6 +446,15 @@ class StringTable {
   std::string_view Get(uint64_t id) const {
     return {arena_.data() + entries_[id].offset, entries_[id].length};
   }
+  size_t bytes() const {
+    return arena_.capacity() + entries_.capacity() * sizeof(Entry) +
+           slots_.capacity() * sizeof(uint32_t);
+  }
+  size_t size() const { return entries_.size(); }
+  uint64_t hash_of(uint64_t id) const { return entries_[id].hash; }
+  uint64_t power_of(uint64_t id) const { return entries_[id].power; }
+  // The hash of `text` followed by byte `c`, given the hash of `text`.
+  static uint64_t Extend(uint64_t hash, unsigned char c) { return hash * kBase + c + 1; }
 
  private:
   static constexpr uint64_t kBase = 0x100000001B3ull;
@@ -508,31 +517,189 @@ class StringTable {
   std::vector<uint32_t> slots_;  // id + 1, 0 = empty; a power of two long
 };
 
+// The kv states a search must tell apart. A get pins the whole string, so a
+// state that is no prefix of any get's output can satisfy no get again until
+// a put replaces it (appends only lengthen it, and a longer string is no
+// prefix either): all such states have the same future and are merged into
+// one, kDead. So the live states are the prefixes of get outputs. Each
+// distinct prefix is one node of a trie over the outputs, found by (hash,
+// length) and linked to its one-byte-shorter parent, so an append is a
+// lookup plus a comparison of the appended bytes: nothing is interned while
+// searching, and orders of appends that no get saw cost no memory.
+class PrefixIndex {
+ public:
+  static constexpr uint64_t kDead = ~uint64_t{0};
+
+  // `outputs`: ids in `t` of the distinct strings gets returned.
+  PrefixIndex(const StringTable& t, const std::vector<uint64_t>& outputs) : t_(t) {
+    size_t total = 0;
+    for (uint64_t o : outputs) total += t.Get(o).size();
+    size_t slots = 64;
+    while (slots < 2 * total + 2) slots *= 2;
+    slots_.assign(slots, 0);
+    AddNode(Node{0, 0, 0, 0});  // the empty string; its rep does not matter
+    for (uint64_t o : outputs) Add(o);
+  }
+
+  // The node of string `id` of the table, or kDead.
+  uint64_t Find(uint64_t id) const {
+    const std::string_view v = t_.Get(id);
+    uint64_t found = kDead;
+    Probe(t_.hash_of(id), v.size(), [&](uint32_t n) {
+      if (t_.Get(nodes_[n].rep).substr(0, v.size()) != v) return false;
+      found = n;
+      return true;
+    });
+    return found;
+  }
+
+  // The node of node `node`'s string followed by string `piece`, or kDead.
+  uint64_t Append(uint64_t node, uint64_t piece) const {
+    if (node == kDead) return kDead;
+    const Node& e = nodes_[node];
+    const std::string_view p = t_.Get(piece);
+    const uint64_t hash = e.hash * t_.power_of(piece) + t_.hash_of(piece);
+    uint64_t found = kDead;
+    Probe(hash, e.length + p.size(), [&](uint32_t n) {
+      uint32_t up = n;
+      for (size_t i = 0; i < p.size(); ++i) up = nodes_[up].parent;
+      if (up != node || t_.Get(nodes_[n].rep).substr(e.length, p.size()) != p) return false;
+      found = n;
+      return true;
+    });
+    return found;
+  }
+
+  std::string_view Get(uint64_t node) const {
+    return t_.Get(nodes_[node].rep).substr(0, nodes_[node].length);
+  }
+  size_t bytes() const { return nodes_.capacity() * sizeof(Node) + slots_.capacity() * 4; }
+
+ private:
+  struct Node {
+    uint64_t hash;
+    uint32_t length, parent, rep;  // rep: a table string that has this one as prefix
+  };
+
+  static size_t Spread(uint64_t hash, size_t length) {
+    return ((hash ^ (length * 0xC2B2AE3D27D4EB4Full)) * 0x9E3779B97F4A7C15ull) >> 17;
+  }
+  // Calls `match` on each node with this (hash, length) until it returns true.
+  template <typename Match>
+  void Probe(uint64_t hash, size_t length, Match match) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Spread(hash, length) & mask; slots_[i] != 0; i = (i + 1) & mask) {
+      const uint32_t n = slots_[i] - 1;
+      if (nodes_[n].hash == hash && nodes_[n].length == length && match(n)) return;
+    }
+  }
+  uint32_t AddNode(const Node& node) {
+    const uint32_t n = static_cast<uint32_t>(nodes_.size());
+    nodes_.push_back(node);
+    const size_t mask = slots_.size() - 1;
+    size_t i = Spread(node.hash, node.length) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = n + 1;
+    return n;
+  }
+
+  // Adds the prefixes of output `o` that are not yet nodes: those longer than
+  // its longest common prefix with the outputs added so far (every prefix of
+  // an added output is a node, so each distinct string is exactly one node).
+  void Add(uint64_t o) {
+    const std::string_view s = t_.Get(o);
+    size_t lcp = 0;
+    for (uint64_t k : kept_) {
+      const std::string_view r = t_.Get(k);
+      size_t i = 0;
+      const size_t n = std::min(r.size(), s.size());
+      while (i < n && r[i] == s[i]) ++i;
+      lcp = std::max(lcp, i);
+    }
+    if (lcp == s.size() && !kept_.empty()) return;
+    uint64_t hash = 0;
+    for (size_t i = 0; i < lcp; ++i) hash = StringTable::Extend(hash, s[i]);
+    uint32_t parent = 0;
+    if (lcp > 0) {
+      Probe(hash, lcp, [&](uint32_t n) {
+        if (t_.Get(nodes_[n].rep).substr(0, lcp) != s.substr(0, lcp)) return false;
+        parent = n;
+        return true;
+      });
+    }
+    for (size_t i = lcp; i < s.size(); ++i) {
+      hash = StringTable::Extend(hash, s[i]);
+      parent = AddNode(Node{hash, static_cast<uint32_t>(i + 1), parent, static_cast<uint32_t>(o)});
+    }
+    kept_.push_back(o);
+  }
+
+  const StringTable& t_;
+  std::vector<Node> nodes_;
+  std::vector<uint32_t> slots_;  // node + 1, 0 = empty; a power of two long
+  std::vector<uint64_t> kept_;   // outputs whose every prefix is a node
+};
+
+// ModelOp: a = the value's id in the string table; b = for get and put, the
+// value's node in the prefix index (or kDead).
 class KvInstance : public ModelInstance {
  public:
-  KvInstance(StringTable strings, uint64_t init) : strings_(std::move(strings)), init_(init) {}
-  uint64_t Init() override { return init_; }
+  KvInstance(std::unique_ptr<StringTable> strings, uint64_t init_string,
+             const std::vector<uint64_t>& outputs)
+      : strings_(std::move(strings)), index_(*strings_, outputs), init_string_(init_string) {
+    init_node_ = index_.Find(init_string);
+  }
+  const PrefixIndex& index() const { return index_; }
+  const StringTable* strings() const { return strings_.get(); }
+
+  uint64_t Init() override { return merge_ ? init_node_ : init_string_ | kExact; }
   bool Step(uint64_t state, const PreparedOp& p, uint64_t* next) override {
+    if (!merge_) return StepExact(state, p, next);
     switch (p.op.code) {
       case kGet:
         *next = state;
-        return state == static_cast<uint64_t>(p.op.a);
+        return state == static_cast<uint64_t>(p.op.b);
       case kPut:
-        *next = static_cast<uint64_t>(p.op.a);
+        *next = static_cast<uint64_t>(p.op.b);
         return true;
       case kAppend:
-        *next = strings_.InternConcat(state, static_cast<uint64_t>(p.op.a));
+        *next = index_.Append(state, static_cast<uint64_t>(p.op.a));
         return true;
     }
     return false;
   }
+  void SetMergeStates(bool on) override { merge_ = on; }
   std::string DescribeState(uint64_t state) const override {
-    return Json(std::string(strings_.Get(state))).dump();
+    if (state == PrefixIndex::kDead) return "(a string that is no prefix of any get's result)";
+    const std::string_view v =
+        state & kExact ? strings_->Get(state & ~kExact) : index_.Get(state);
+    return Json(std::string(v)).dump();
   }
+  size_t MemoryBytes() const override { return strings_->bytes() + index_.bytes(); }
 
  private:
-  StringTable strings_;
-  uint64_t init_;
+  // Without merging (for explanations): states are interned strings.
+  static constexpr uint64_t kExact = uint64_t{1} << 62;
+  bool StepExact(uint64_t state, const PreparedOp& p, uint64_t* next) {
+    const uint64_t s = state & ~kExact;
+    switch (p.op.code) {
+      case kGet:
+        *next = state;
+        return s == static_cast<uint64_t>(p.op.a);
+      case kPut:
+        *next = static_cast<uint64_t>(p.op.a) | kExact;
+        return true;
+      case kAppend:
+        *next = strings_->InternConcat(s, static_cast<uint64_t>(p.op.a)) | kExact;
+        return true;
+    }
+    return false;
+  }
+
+  std::unique_ptr<StringTable> strings_;  // the index points into it
+  PrefixIndex index_;
+  uint64_t init_string_, init_node_;
+  bool merge_ = true;
 };
 
 class KvModel : public Model {
@@ -547,10 +714,10 @@ class KvModel : public Model {
     std::vector<Call> calls = MakeCalls(h, pairs);
     std::vector<Partition> out;
     for (auto& [key, group] : GroupByKey(calls)) {
-      StringTable strings(2 * group.size());
+      auto strings = std::make_unique<StringTable>(2 * group.size());
       auto intern = [&](const Json& v) -> int64_t {
-        if (v.is_string()) return static_cast<int64_t>(strings.Intern(v.get_ref<const std::string&>()));
-        return static_cast<int64_t>(strings.Intern(KvString(v)));
+        if (v.is_string()) return static_cast<int64_t>(strings->Intern(v.get_ref<const std::string&>()));
+        return static_cast<int64_t>(strings->Intern(KvString(v)));
       };
       Json key_init = init;
       if (init.is_object()) {
@@ -561,6 +728,8 @@ class KvModel : public Model {
       Partition part;
       part.key = key;
       part.ops.reserve(group.size());
+      std::vector<uint64_t> outputs;
+      std::vector<bool> is_output;
       for (const Call* c : group) {
         const Op& inv = *c->invoke;
         if (c->outcome == Outcome::kFail) {
@@ -573,8 +742,13 @@ class KvModel : public Model {
             ++part.dropped;
             continue;
           }
-          part.ops.push_back(
-              MakePrepared(*c, {kGet, intern(c->output()), 0}, false, true));
+          const int64_t out_id = intern(c->output());
+          if (static_cast<size_t>(out_id) >= is_output.size()) is_output.resize(out_id + 1, false);
+          if (!is_output[out_id]) {
+            is_output[out_id] = true;
+            outputs.push_back(static_cast<uint64_t>(out_id));
+          }
+          part.ops.push_back(MakePrepared(*c, {kGet, out_id, 0}, false, true));
         } else if (inv.f == "put" || inv.f == "write") {
           part.ops.push_back(MakePrepared(*c, {kPut, intern(inv.value), 0}, crashed));
         } else if (inv.f == "append") {
@@ -584,7 +758,38 @@ class KvModel : public Model {
           return UnknownF(h, inv, name(), "get, put, append");
         }
       }
-      part.model = std::make_unique<KvInstance>(std::move(strings), init_id);
+      auto instance = std::make_unique<KvInstance>(std::move(strings), init_id, outputs);
+      const PrefixIndex& index = instance->index();
+      const StringTable& table = *instance->strings();
+      // A crashed put of a string that is no get's prefix, or a crashed append
+      // of a string inside no get's result, is seen by no get: each get after
+      // it and before the next put would start with (contain) that string.
+      // Leaving it out changes only states that no get reads, so it is dropped.
+      size_t kept = 0;
+      for (PreparedOp& p : part.ops) {
+        if (p.op.code != kAppend) p.op.b = static_cast<int64_t>(index.Find(static_cast<uint64_t>(p.op.a)));
+        if (p.crashed && p.op.code == kPut && static_cast<uint64_t>(p.op.b) == PrefixIndex::kDead) {
+          ++part.dropped;
+          continue;
+        }
+        if (p.crashed && p.op.code == kAppend) {
+          const std::string_view piece = table.Get(static_cast<uint64_t>(p.op.a));
+          bool seen = false;
+          for (uint64_t o : outputs) {
+            if (table.Get(o).find(piece) != std::string_view::npos) {
+              seen = true;
+              break;
+            }
+          }
+          if (!seen) {
+            ++part.dropped;
+            continue;
+          }
+        }
+        part.ops[kept++] = p;
+      }
+      part.ops.resize(kept);
+      part.model = std::move(instance);
       out.push_back(std::move(part));
     }
     return out;

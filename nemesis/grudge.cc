@@ -26,6 +26,12 @@ Status CheckNodes(std::string_view shape, const std::vector<std::string>& nodes,
 
 std::vector<std::string> PartitionShapes() { return {kRandomHalves, kIsolateOne, kMajoritiesRing}; }
 
+std::vector<std::string> AllPartitionShapes() {
+  std::vector<std::string> all = PartitionShapes();
+  all.push_back(kIsolatePrimary);
+  return all;
+}
+
 std::vector<std::string> Shuffled(std::vector<std::string> nodes, gen::Rng& rng) {
   for (size_t i = nodes.size(); i > 1; --i) {
     size_t j = static_cast<size_t>(rng.Below(i));
@@ -49,6 +55,18 @@ Result<Grudge> IsolateOneGrudge(const std::vector<std::string>& nodes, gen::Rng&
     if (node != loner) rest.push_back(node);
   }
   return GrudgeFromComponents({{loner}, rest});
+}
+
+Result<Grudge> IsolateNodeGrudge(const std::vector<std::string>& nodes, const std::string& node) {
+  if (Status st = CheckNodes(kIsolatePrimary, nodes, 2); !st.ok()) return st;
+  std::vector<std::string> rest;
+  for (const std::string& n : nodes) {
+    if (n != node) rest.push_back(n);
+  }
+  if (rest.size() == nodes.size()) {
+    return Status::InvalidArgument("cannot isolate " + node + ": not one of the test's nodes");
+  }
+  return GrudgeFromComponents({{node}, rest});
 }
 
 Result<Grudge> MajoritiesRingGrudge(const std::vector<std::string>& nodes, gen::Rng& rng) {

@@ -15,6 +15,10 @@
 //                    protocol that trusts "I can reach a majority" elects
 //                    several leaders. Needs 3 nodes. For even m the windows
 //                    are not symmetric: a may hear b while b does not hear a.
+//   isolate-primary  the node the target names as its primary (HasPrimaries)
+//                    hears no one and no one hears it. Not a pure shape: the
+//                    partition nemesis asks the target, then uses
+//                    IsolateNodeGrudge; GrudgeForShape refuses it.
 //
 // Thread-safety: pure functions; the Rng is the caller's.
 #pragma once
@@ -33,9 +37,13 @@ namespace faultline {
 inline constexpr const char* kRandomHalves = "random-halves";
 inline constexpr const char* kIsolateOne = "isolate-one";
 inline constexpr const char* kMajoritiesRing = "majorities-ring";
+inline constexpr const char* kIsolatePrimary = "isolate-primary";
 
-// The shape names above, in that order.
+// The pure shape names above, in that order (not isolate-primary).
 std::vector<std::string> PartitionShapes();
+// Every shape a start-partition op may name: PartitionShapes() and
+// isolate-primary.
+std::vector<std::string> AllPartitionShapes();
 
 // `nodes` in a uniformly random order (Fisher-Yates with rng.Below).
 std::vector<std::string> Shuffled(std::vector<std::string> nodes, gen::Rng& rng);
@@ -44,6 +52,9 @@ std::vector<std::string> Shuffled(std::vector<std::string> nodes, gen::Rng& rng)
 // or holds a name twice.
 Result<Grudge> RandomHalvesGrudge(const std::vector<std::string>& nodes, gen::Rng& rng);
 Result<Grudge> IsolateOneGrudge(const std::vector<std::string>& nodes, gen::Rng& rng);
+// `node` cut off from every other node. InvalidArgument when `node` is not
+// one of `nodes` or there are fewer than 2.
+Result<Grudge> IsolateNodeGrudge(const std::vector<std::string>& nodes, const std::string& node);
 Result<Grudge> MajoritiesRingGrudge(const std::vector<std::string>& nodes, gen::Rng& rng);
 
 // The shape named `shape`; InvalidArgument listing the shapes for another name.

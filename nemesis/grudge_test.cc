@@ -58,6 +58,22 @@ TEST(GrudgeTest, RandomHalvesSplitsIntoTwoSidesCutOnlyFromEachOther) {
   }
 }
 
+TEST(GrudgeTest, IsolateNodeCutsThatNodeFromAllOthers) {
+  const std::vector<std::string> nodes = Nodes(5);
+  Result<Grudge> grudge = IsolateNodeGrudge(nodes, nodes[3]);
+  ASSERT_TRUE(grudge.ok());
+  for (const std::string& node : nodes) {
+    EXPECT_EQ(Heard(*grudge, nodes, node).size(), node == nodes[3] ? 1u : 4u) << node;
+  }
+  EXPECT_EQ(IsolateNodeGrudge(nodes, "nobody").status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(IsolateNodeGrudge(Nodes(1), Nodes(1)[0]).status().code(),
+            Status::Code::kInvalidArgument);
+  gen::Rng rng(1);
+  EXPECT_EQ(GrudgeForShape(kIsolatePrimary, nodes, rng).status().code(),
+            Status::Code::kInvalidArgument)
+      << "needs the target: the partition nemesis resolves it";
+}
+
 TEST(GrudgeTest, IsolateOneCutsOneNodeFromAllOthers) {
   for (int n : {2, 3, 5}) {
     const std::vector<std::string> nodes = Nodes(n);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "nemesis/clock_nemesis.h"
 #include "nemesis/composite_nemesis.h"
 #include "nemesis/partition_nemesis.h"
 #include "nemesis/process_nemesis.h"
@@ -26,7 +27,7 @@ std::string Trim(std::string_view s) {
 
 }  // namespace
 
-std::vector<std::string> NemesisKinds() { return {"partition", "kill", "pause"}; }
+std::vector<std::string> NemesisKinds() { return {"partition", "kill", "pause", "clock"}; }
 
 Result<std::vector<std::string>> ParseNemesisList(std::string_view text) {
   const std::string whole = Trim(text);
@@ -52,6 +53,11 @@ Result<std::vector<std::string>> ParseNemesisList(std::string_view text) {
 
 Result<std::unique_ptr<Nemesis>> MakeNemesis(const std::vector<std::string>& names,
                                              Target& target) {
+  return MakeNemesis(names, target, NemesisOptions{});
+}
+
+Result<std::unique_ptr<Nemesis>> MakeNemesis(const std::vector<std::string>& names,
+                                             Target& target, const NemesisOptions& options) {
   const std::vector<std::string> kinds = NemesisKinds();
   std::set<std::string> wanted;
   for (const std::string& name : names) {
@@ -66,6 +72,13 @@ Result<std::unique_ptr<Nemesis>> MakeNemesis(const std::vector<std::string>& nam
     Result<std::unique_ptr<Nemesis>> child = make(target);
     if (!child.ok()) return child.status();
     children.push_back(std::move(*child));
+  }
+  if (wanted.count("clock")) {
+    Result<ClockPlan> plan = ChooseClockMechanism(target, options.hosts);
+    if (!plan.ok()) return plan.status();
+    Result<std::unique_ptr<Nemesis>> clock = MakeClockNemesis(target, *plan);
+    if (!clock.ok()) return clock.status();
+    children.push_back(std::move(*clock));
   }
   return MakeCompositeNemesis(std::move(children));
 }

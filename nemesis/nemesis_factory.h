@@ -3,6 +3,7 @@
 //   partition   partition_nemesis.h   start-partition / stop-partition
 //   kill        process_nemesis.h     kill / start      (target must be Killable)
 //   pause       process_nemesis.h     pause / resume    (target must be Pausable)
+//   clock       clock_nemesis.h       bump, strobe / reset (see ChooseClockMechanism)
 //
 // Thread-safety: the functions are thread-safe.
 #pragma once
@@ -18,7 +19,7 @@
 
 namespace faultline {
 
-// partition, kill, pause.
+// partition, kill, pause, clock.
 std::vector<std::string> NemesisKinds();
 
 // Parses a comma-separated list ("partition, kill"): names trimmed,
@@ -35,5 +36,20 @@ Result<std::vector<std::string>> ParseNemesisList(std::string_view text);
 //   nemesis kill: target nginx cannot kill nodes; leave "kill" out of the
 //   nemesis list for this target
 Result<std::unique_ptr<Nemesis>> MakeNemesis(const std::vector<std::string>& names, Target& target);
+
+// What the factory may know about the test before anything is touched.
+struct NemesisOptions {
+  // The nodes' addresses (nodes file "host"), in order; empty when unknown.
+  // The clock nemesis picks its mechanism from them (ChooseClockMechanism) and
+  // refuses a target it cannot skew there.
+  std::vector<std::string> hosts;
+};
+
+// As above; "clock" comes last (after the processes are back, their clocks
+// are reset). For "clock", tells a ClockShimmable target to start under the
+// clock shim when the shim is the mechanism, so call it before the target's
+// Setup.
+Result<std::unique_ptr<Nemesis>> MakeNemesis(const std::vector<std::string>& names, Target& target,
+                                             const NemesisOptions& options);
 
 }  // namespace faultline

@@ -16,11 +16,11 @@ TEST(NemesisFactoryTest, ParsesTheCliList) {
   EXPECT_EQ(*list, (std::vector<std::string>{"partition", "kill", "pause"}));
   EXPECT_TRUE(ParseNemesisList("")->empty());
   EXPECT_TRUE(ParseNemesisList("none")->empty());
-  auto unknown = ParseNemesisList("partition,clock");
+  auto unknown = ParseNemesisList("partition,packet-loss");
   EXPECT_EQ(unknown.status().code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(unknown.status().message(),
-            "unknown nemesis \"clock\"; expected a comma-separated list of partition, kill, "
-            "pause (or none)");
+            "unknown nemesis \"packet-loss\"; expected a comma-separated list of partition, kill, "
+            "pause, clock (or none)");
   EXPECT_NE(ParseNemesisList("kill,,pause").status().message().find("empty entry"),
             std::string::npos);
 }

@@ -120,7 +120,16 @@ class PartitionNemesis final : public Nemesis {
     const std::vector<std::string> nodes = ctx.NodeNames();
     std::string shape;
     Result<Grudge> grudge = Status::InvalidArgument("no grudge");
-    if (op.value.is_null() || op.value.is_string()) {
+    Json primary;
+    if (op.value == kIsolatePrimary) {
+      shape = kIsolatePrimary;
+      Result<std::string> chosen = CurrentPrimary(ctx);
+      if (!chosen.ok()) {
+        return CompleteNemesisOp(op, OpType::kFail, nullptr, chosen.status().ToString());
+      }
+      primary = *chosen;
+      grudge = IsolateNodeGrudge(nodes, *chosen);
+    } else if (op.value.is_null() || op.value.is_string()) {
       shape = op.value.is_null() ? kRandomHalves : op.value.get<std::string>();
       grudge = GrudgeForShape(shape, nodes, RngFor(ctx));
     } else if (op.value.is_object() && op.value.contains("grudge")) {
@@ -129,19 +138,41 @@ class PartitionNemesis final : public Nemesis {
     } else {
       grudge = Status::InvalidArgument(
           "start-partition: value " + op.value.dump() +
-          ": expected a shape (\"random-halves\", \"isolate-one\", \"majorities-ring\") or "
+          ": expected a shape (\"random-halves\", \"isolate-one\", \"majorities-ring\", "
+          "\"isolate-primary\") or "
           "{\"grudge\": {node: [nodes it must not hear from]}}");
     }
     if (!grudge.ok()) {
       return CompleteNemesisOp(op, OpType::kFail, nullptr, grudge.status().ToString());
     }
     Json value = {{"shape", shape}, {"grudge", GrudgeToJson(*grudge)}};
+    if (!primary.is_null()) value["primary"] = primary;
     Status applied = ApplyGrudge(RemotesByName(ctx), *PartitionAddresses(ctx.cluster), *grudge);
     if (!applied.ok()) {
       return CompleteNemesisOp(op, OpType::kInfo, std::move(value), applied.ToString());
     }
     ctx.Log("nemesis: partitioned (" + shape + "): " + value["grudge"].dump());
     return CompleteNemesisOp(op, OpType::kOk, std::move(value));
+  }
+
+  // The node the target names first as its primary (for a Sentinel target:
+  // the one most Sentinels name). Unsupported when the target cannot tell;
+  // NotFound when it names none.
+  static Result<std::string> CurrentPrimary(const NemesisContext& ctx) {
+    HasPrimaries* primaries = ctx.target == nullptr ? nullptr : ctx.target->primaries();
+    if (primaries == nullptr) {
+      return Status::Unsupported(std::string("isolate-primary: target ") +
+                                 (ctx.target ? ctx.target->name() : "(none)") +
+                                 " cannot name its primary");
+    }
+    std::vector<NodeContext> nodes;
+    for (size_t i = 0; i < ctx.cluster.nodes.size(); ++i) {
+      nodes.push_back(NodeContext{*ctx.remotes[i], ctx.cluster.nodes[i], ctx.cluster});
+    }
+    Result<std::vector<std::string>> named = primaries->Primaries(nodes);
+    if (!named.ok()) return named.status();
+    if (named->empty()) return Status::NotFound("isolate-primary: the target names no primary");
+    return named->front();
   }
 
   std::mutex mu_;

@@ -115,6 +115,51 @@ TEST_F(PartitionNemesisTest, EveryShapeAppliesTheGrudgeItReports) {
   }
 }
 
+// A target whose primaries are scripted.
+class PrimaryTarget final : public Target, public HasPrimaries {
+ public:
+  Result<std::vector<std::string>> answer = std::vector<std::string>{};
+  std::string name() const override { return "primary-fake"; }
+  Status Setup(const NodeContext&) override { return Status::Ok(); }
+  Status Teardown(const NodeContext&) override { return Status::Ok(); }
+  HasPrimaries* primaries() override { return this; }
+  Result<std::vector<std::string>> Primaries(const std::vector<NodeContext>& nodes) override {
+    asked_nodes = nodes.size();
+    return answer;
+  }
+  size_t asked_nodes = 0;
+};
+
+TEST_F(PartitionNemesisTest, IsolatePrimaryCutsOffTheNodeTheTargetNames) {
+  auto nemesis = MakePartitionNemesis();
+  PrimaryTarget target;
+  target.answer = std::vector<std::string>{"n2", "n3"};  // n2 named by most
+  ctx_.target = &target;
+  Op done = Invoke(*nemesis, "start-partition", "isolate-primary");
+  ASSERT_EQ(done.type, OpType::kOk) << done.error.dump();
+  EXPECT_EQ(target.asked_nodes, 3u);
+  EXPECT_EQ(done.value["shape"], "isolate-primary");
+  EXPECT_EQ(done.value["primary"], "n2");
+  EXPECT_EQ(Dropped("n2"), (std::set<std::string>{"10.77.0.11", "10.77.0.13"}));
+  EXPECT_EQ(Dropped("n1"), (std::set<std::string>{"10.77.0.12"}));
+  EXPECT_EQ(Dropped("n3"), (std::set<std::string>{"10.77.0.12"}));
+
+  // No primary named, an error, or a target without the capability: fail,
+  // and nothing is touched.
+  ClearRecorded();
+  target.answer = std::vector<std::string>{};
+  EXPECT_EQ(Invoke(*nemesis, "start-partition", "isolate-primary").type, OpType::kFail);
+  target.answer = Status::Unreachable("no sentinel answered");
+  Op unreachable = Invoke(*nemesis, "start-partition", "isolate-primary");
+  EXPECT_EQ(unreachable.type, OpType::kFail);
+  EXPECT_NE(unreachable.error.get<std::string>().find("no sentinel"), std::string::npos);
+  ctx_.target = nullptr;
+  Op unsupported = Invoke(*nemesis, "start-partition", "isolate-primary");
+  EXPECT_EQ(unsupported.type, OpType::kFail);
+  EXPECT_NE(unsupported.error.get<std::string>().find("unsupported"), std::string::npos);
+  for (auto& [name, fake] : fakes_) EXPECT_TRUE(fake->commands().empty()) << name;
+}
+
 TEST_F(PartitionNemesisTest, NullValueMeansRandomHalves) {
   auto nemesis = MakePartitionNemesis();
   Op done = Invoke(*nemesis, "start-partition");

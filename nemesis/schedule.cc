@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "harness/generator/rng.h"
+#include "nemesis/clock_nemesis.h"
 #include "nemesis/grudge.h"
 #include "nemesis/nemesis_factory.h"
 #include "nemesis/partition_nemesis.h"
@@ -101,7 +102,7 @@ GenPtr NemesisGenerator(const std::vector<std::string>& kinds, gen::Duration int
       if (options.partition_shapes.empty()) {
         return gen::Invalid(Status::InvalidArgument(who + ": no partition shapes to choose from"));
       }
-      const std::vector<std::string> known = PartitionShapes();
+      const std::vector<std::string> known = AllPartitionShapes();
       std::vector<GenPtr> shapes;
       for (const std::string& shape : options.partition_shapes) {
         if (std::find(known.begin(), known.end(), shape) == known.end()) {
@@ -118,6 +119,9 @@ GenPtr NemesisGenerator(const std::vector<std::string>& kinds, gen::Duration int
     } else if (kind == "pause") {
       rounds.push_back(
           round(gen::Once(gen::MakeOp(kPause, options.pause_targets)), gen::MakeOp(kResume)));
+    } else if (kind == "clock") {
+      rounds.push_back(round(OneOf({gen::Once(gen::MakeOp(kBump)), gen::Once(gen::MakeOp(kStrobe))}),
+                             gen::MakeOp(kReset)));
     }
   }
   return gen::Nemesis(gen::Repeat(OneOf(std::move(rounds))));
@@ -129,6 +133,7 @@ GenPtr FinalHealGenerator(const std::vector<std::string>& kinds) {
   if (Has(kinds, "partition")) ops.push_back(gen::MakeOp(kStopPartition));
   if (Has(kinds, "pause")) ops.push_back(gen::MakeOp(kResume));
   if (Has(kinds, "kill")) ops.push_back(gen::MakeOp(kStart));
+  if (Has(kinds, "clock")) ops.push_back(gen::MakeOp(kReset));
   if (ops.empty()) return gen::Empty();
   return gen::Nemesis(gen::Ops(std::move(ops)));
 }

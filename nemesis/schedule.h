@@ -10,6 +10,8 @@
 //              ... stop-partition
 //   kill       kill options.kill_targets   ... start (null: the killed nodes)
 //   pause      pause options.pause_targets ... resume (null: the paused nodes)
+//   clock      bump or strobe (one drawn; the nemesis draws node and delta)
+//              ... reset
 // Sleeps start when the previous op completes, so a slow fault or recovery
 // never shortens the time the cluster spends faulted or healed. Bound it with
 // the test's TimeLimit; the time limit cuts a sleep short, and may end the
@@ -29,7 +31,10 @@
 namespace faultline {
 
 struct NemesisScheduleOptions {
-  std::vector<std::string> partition_shapes = {"random-halves", "isolate-one", "majorities-ring"};
+  // isolate-primary needs a target with HasPrimaries (otherwise that round's
+  // start-partition fails and changes nothing).
+  std::vector<std::string> partition_shapes = {"random-halves", "isolate-one", "majorities-ring",
+                                               "isolate-primary"};
   Json kill_targets = "one";  // a node selection (node_selection.h)
   Json pause_targets = "one";
 };
@@ -41,7 +46,7 @@ gen::GenPtr NemesisGenerator(const std::vector<std::string>& kinds, gen::Duratio
                              const NemesisScheduleOptions& options = {});
 
 // On the nemesis thread, one recovery op per kind, in the order network,
-// processes: stop-partition, resume, start (value null: whatever the
+// processes, clocks: stop-partition, resume, start, reset (value null: whatever the
 // nemesis faulted). Recorded in the history, so every fault period visibly
 // ends before the final reads. Empty() for no kinds; kError as above.
 gen::GenPtr FinalHealGenerator(const std::vector<std::string>& kinds);

@@ -63,7 +63,8 @@ TEST(ScheduleTest, AlternatesFaultAndRecoveryEveryIntervalOnTheNemesisThread) {
   }
   EXPECT_EQ(faults.size(), 3u);
   for (const auto& [f, count] : faults) EXPECT_GT(count, 5) << f;
-  EXPECT_EQ(shapes, (std::set<std::string>{"random-halves", "isolate-one", "majorities-ring"}));
+  EXPECT_EQ(shapes, (std::set<std::string>{"random-halves", "isolate-one", "majorities-ring",
+                                           "isolate-primary"}));
 }
 
 TEST(ScheduleTest, SameSeedSameScheduleOtherSeedOtherSchedule) {
@@ -129,7 +130,7 @@ TEST(ScheduleTest, BadParametersAreGeneratorErrors) {
     EXPECT_FALSE(result.ok());
     return result.status().message();
   };
-  EXPECT_NE(error(NemesisGenerator({"clock"}, seconds(1))).find("unknown nemesis \"clock\""),
+  EXPECT_NE(error(NemesisGenerator({"packet-loss"}, seconds(1))).find("unknown nemesis \"packet-loss\""),
             std::string::npos);
   EXPECT_NE(error(NemesisGenerator({"kill"}, seconds(0))).find("interval must be positive"),
             std::string::npos);
@@ -138,7 +139,7 @@ TEST(ScheduleTest, BadParametersAreGeneratorErrors) {
   EXPECT_NE(error(NemesisGenerator({"partition"}, seconds(1), bad_shape))
                 .find("unknown partition shape \"bridge\""),
             std::string::npos);
-  EXPECT_NE(error(FinalHealGenerator({"clock"})).find("unknown nemesis"), std::string::npos);
+  EXPECT_NE(error(FinalHealGenerator({"packet-loss"})).find("unknown nemesis"), std::string::npos);
   EXPECT_NE(error(OneOf({})).find("no choices"), std::string::npos);
 }
 
@@ -156,6 +157,34 @@ TEST(ScheduleTest, OneOfDrawsEachChoiceWhenRepeated) {
       EXPECT_EQ(fs[i + 1], "c2");
     }
   }
+}
+
+}  // namespace
+}  // namespace faultline
+
+namespace faultline {
+namespace {
+
+TEST(ScheduleTest, ClockRoundsBumpOrStrobeThenReset) {
+  auto schedule = NemesisGenerator({"clock"}, std::chrono::nanoseconds(kInterval));
+  const std::vector<Op> invokes =
+      Invocations(Simulated(gen::TimeLimit(std::chrono::seconds(1000), schedule)).history);
+  ASSERT_GE(invokes.size(), 90u);
+  std::set<std::string> faults;
+  for (size_t i = 0; i < invokes.size(); ++i) {
+    if (i % 2 == 0) {
+      EXPECT_TRUE(invokes[i].f == "bump" || invokes[i].f == "strobe") << DescribeOp(invokes[i]);
+      faults.insert(invokes[i].f);
+    } else {
+      EXPECT_EQ(invokes[i].f, "reset");
+    }
+  }
+  EXPECT_EQ(faults, (std::set<std::string>{"bump", "strobe"}));
+  std::vector<std::string> fs;
+  for (const Op& op : Invocations(Simulated(FinalHealGenerator({"clock", "kill"})).history)) {
+    fs.push_back(op.f);
+  }
+  EXPECT_EQ(fs, (std::vector<std::string>{"start", "reset"}));
 }
 
 }  // namespace

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # faultline's main job on one Debian 12 machine (as root): installs what is
-# needed, builds, brings up a 3-node local cluster, runs a 60 s etcd register
+# needed to build and run (not the test tools), builds only the `faultline`
+# command, brings up a 3-node local cluster, runs a 60 s etcd register
 # test under partitions, kills and pauses, prints the verdict and where the
 # report is, and takes the cluster down again. Extra arguments go to
 # `faultline test` (e.g. --time-limit 120 --nemesis partition).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/install-deps.sh --run
+bash scripts/build.sh --cli-only
 build=${FAULTLINE_BUILD_DIR:-build}
 faultline="$build/harness/cli/faultline"
 name=${FAULTLINE_CLUSTER:-faultline}

@@ -81,6 +81,8 @@ class SetClientFactory {
 // name in op.key (any JSON scalar). A client is one lock owner (one session,
 // lease or token); it holds at most one lock at a time. Each client speaks:
 //   f "acquire"  -> ok once this client holds the lock (it may wait for it);
+//                   fail with error "already-held" when this client already
+//                   holds it (nothing is done: a lock is not reentrant);
 //                   fail when it certainly does not hold it and never will from
 //                   this request (refused, timed out before the request was
 //                   sent, error "lock-busy" when a try-lock found it held);

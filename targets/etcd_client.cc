@@ -1,5 +1,6 @@
 #include "targets/etcd_client.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -52,52 +53,10 @@ class EtcdRegisterClient final : public Client {
   void Close() override { transport_.reset(); }
 
  private:
-  // A request's outcome before it is turned into a completion.
-  struct Answer {
-    OpType type = OpType::kOk;
-    Json body;          // the parsed response when ok
-    std::string error;  // when not ok
-  };
+  using Answer = EtcdAnswer;
 
-  // POSTs `request` to `path`. `has_effect`: the request may change the
-  // store, so an unknown outcome is info rather than fail.
   Answer Call(const std::string& path, const Json& request, bool has_effect) {
-    const OpType unknown = has_effect ? OpType::kInfo : OpType::kFail;
-    Result<HttpResponse> r = transport_->Post(base_url_ + path, request.dump());
-    if (!r.ok()) {
-      switch (r.status().code()) {
-        case Status::Code::kUnreachable:
-          return {OpType::kFail, {}, "unreachable: " + r.status().message()};
-        case Status::Code::kTimeout:
-          return {unknown, {}, "timeout: " + r.status().message()};
-        default:
-          return {unknown, {}, "connection-lost: " + r.status().message()};
-      }
-    }
-    Json body = Json::parse(r->body, nullptr, /*allow_exceptions=*/false);
-    if (r->status == 200) {
-      if (!body.is_object()) {
-        return {
-            unknown, {}, "protocol: unparsable answer from " + path + ": " + Truncated(r->body)};
-      }
-      return {OpType::kOk, std::move(body), ""};
-    }
-    if (body.is_object() && (body.contains("message") || body.contains("error"))) {
-      const Json& text = body.contains("message") ? body["message"] : body["error"];
-      const std::string message = text.is_string() ? text.get<std::string>() : text.dump();
-      int64_t code = -1;
-      if (body.contains("code") && body["code"].is_number_integer()) {
-        code = body["code"].get<int64_t>();
-      }
-      const bool not_applied = ClassifyEtcdError(code, message) == EtcdErrorEffect::kNotApplied;
-      return {not_applied ? OpType::kFail : unknown, {}, "etcd: " + message};
-    }
-    // No etcd error body: the gateway never routed the request to etcd.
-    const bool not_routed = r->status == 404 || r->status == 405;
-    return {
-        not_routed ? OpType::kFail : unknown,
-        {},
-        "http: status " + std::to_string(r->status) + " from " + path + ": " + Truncated(r->body)};
+    return EtcdCall(*transport_, base_url_ + path, request, has_effect);
   }
 
   Op Completion(const Op& op, Answer answer) {
@@ -184,6 +143,50 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 
 std::unique_ptr<Client> MakeEtcdRegisterClient(EtcdClientOptions options) {
   return std::make_unique<EtcdRegisterClient>(std::move(options));
+}
+
+EtcdAnswer EtcdCall(HttpTransport& transport, const std::string& url, const Json& request,
+                    bool has_effect) {
+  const OpType unknown = has_effect ? OpType::kInfo : OpType::kFail;
+  const std::string path = url.substr(std::min(url.find('/', url.find("//") + 2), url.size()));
+  Result<HttpResponse> r = transport.Post(url, request.dump());
+  if (!r.ok()) {
+    switch (r.status().code()) {
+      case Status::Code::kUnreachable:
+        return {OpType::kFail, {}, "unreachable: " + r.status().message()};
+      case Status::Code::kTimeout:
+        return {unknown, {}, "timeout: " + r.status().message()};
+      default:
+        return {unknown, {}, "connection-lost: " + r.status().message()};
+    }
+  }
+  Json body = Json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+  if (r->status == 200) {
+    if (!body.is_object()) {
+      return {unknown, {}, "protocol: unparsable answer from " + path + ": " + Truncated(r->body)};
+    }
+    return {OpType::kOk, std::move(body), ""};
+  }
+  if (body.is_object() && (body.contains("message") || body.contains("error"))) {
+    const Json& text = body.contains("message") ? body["message"] : body["error"];
+    const std::string message = text.is_string() ? text.get<std::string>() : text.dump();
+    int64_t code = -1;
+    if (body.contains("code") && body["code"].is_number_integer()) {
+      code = body["code"].get<int64_t>();
+    }
+    const bool not_applied = ClassifyEtcdError(code, message) == EtcdErrorEffect::kNotApplied;
+    return {not_applied ? OpType::kFail : unknown, {}, "etcd: " + message};
+  }
+  // No etcd error body: the gateway never routed the request to etcd.
+  const bool not_routed = r->status == 404 || r->status == 405;
+  return {not_routed ? OpType::kFail : unknown,
+          {},
+          "http: status " + std::to_string(r->status) + " from " + path + ": " +
+              Truncated(r->body)};
+}
+
+std::string EtcdKey(const std::string& prefix, const Json& key) {
+  return prefix + (key.is_string() ? key.get<std::string>() : key.dump());
 }
 
 EtcdErrorEffect ClassifyEtcdError(int64_t grpc_code, std::string_view message) {

@@ -44,6 +44,21 @@ struct EtcdClientOptions {
 
 std::unique_ptr<Client> MakeEtcdRegisterClient(EtcdClientOptions options);
 
+// One gateway request's outcome, before it becomes a completion: ok with the
+// parsed body, or fail / info with an error, by the rules above (`has_effect`:
+// the request may change the store, so an unknown outcome is info, not fail).
+struct EtcdAnswer {
+  OpType type = OpType::kOk;
+  Json body;
+  std::string error;
+};
+// POSTs `request` to `url` (base URL + path) through `transport`.
+EtcdAnswer EtcdCall(HttpTransport& transport, const std::string& url, const Json& request,
+                    bool has_effect);
+// The etcd key of op.key under `prefix`: the key's string when it is a
+// string, its JSON text otherwise.
+std::string EtcdKey(const std::string& prefix, const Json& key);
+
 // Whether an etcd error answer to a write means the write did not happen.
 enum class EtcdErrorEffect {
   kNotApplied,  // rejected before it could be proposed, or validation failed

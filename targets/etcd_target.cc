@@ -7,6 +7,7 @@
 #include "harness/control/node_util.h"
 #include "targets/client.h"
 #include "targets/etcd_client.h"
+#include "targets/etcd_set_lock.h"
 
 namespace faultline {
 namespace {
@@ -35,7 +36,9 @@ class EtcdTarget final : public Target,
                          public Pausable,
                          public HasLogFiles,
                          public HasPrimaries,
-                         public RegisterClientFactory {
+                         public RegisterClientFactory,
+                         public SetClientFactory,
+                         public LockClientFactory {
  public:
   explicit EtcdTarget(EtcdOptions options) : options_(std::move(options)) {}
 
@@ -46,6 +49,8 @@ class EtcdTarget final : public Target,
   HasLogFiles* log_files() override { return this; }
   HasPrimaries* primaries() override { return this; }
   RegisterClientFactory* register_clients() override { return this; }
+  SetClientFactory* set_clients() override { return this; }
+  LockClientFactory* lock_clients() override { return this; }
 
   Status Setup(const NodeContext& ctx) override {
     Result<EtcdMember> member = DescribeEtcdMember(options_, ctx);
@@ -126,6 +131,14 @@ class EtcdTarget final : public Target,
   }
 
   std::unique_ptr<Client> NewRegisterClient() override {
+    return MakeEtcdRegisterClient(ClientOptions());
+  }
+  std::unique_ptr<Client> NewSetClient() override { return MakeEtcdSetClient(ClientOptions()); }
+  std::unique_ptr<Client> NewLockClient() override {
+    return MakeEtcdLockClient(ClientOptions(), options_.lock);
+  }
+
+  EtcdClientOptions ClientOptions() const {
     EtcdClientOptions client;
     client.key_prefix = options_.key_prefix;
     client.timeouts = options_.client_timeouts;
@@ -133,7 +146,7 @@ class EtcdTarget final : public Target,
     client.endpoint = [options = options_](const NodeInfo& node) {
       return HttpUrl(node.host, PortsOf(options, node.name).client);
     };
-    return MakeEtcdRegisterClient(std::move(client));
+    return client;
   }
 
  private:

@@ -1,6 +1,6 @@
 // The etcd target: Debian's etcd-server (3.4) as one cluster over all nodes
-// of the test, and register clients over its HTTP/JSON gateway
-// (etcd_client.h).
+// of the test, and register, set and lock clients over its HTTP/JSON gateway
+// (etcd_client.h, etcd_set_lock.h).
 //
 // On each node everything lives in <node data dir>/<dir_name> (default
 // /var/lib/faultline/node/etcd): data/ (etcd's --data-dir), etcd.log (its
@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "targets/etcd_set_lock.h"
 #include "targets/http_transport.h"
 #include "targets/target.h"
 
@@ -62,6 +63,7 @@ struct EtcdOptions {
   std::chrono::milliseconds start_deadline{std::chrono::seconds(10)};
   HttpTimeouts client_timeouts;  // for register clients
   std::string key_prefix = "faultline/";
+  EtcdLockOptions lock;  // lock clients: lease TTL, acquire timeout
   // Makes the HTTP transports of clients and health probes; null: libcurl.
   std::function<std::unique_ptr<HttpTransport>(const HttpTimeouts&)> make_transport;
 };

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -16,10 +17,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// memory-unsafe: the share of acknowledged adds it drops, and the chance that
+// an acquire of a lock another owner holds is granted anyway.
+constexpr double kUnsafeDropChance = 0.05;
+constexpr double kUnsafeGrantChance = 0.1;
+
 class MemoryTarget final : public Target,
                            public Killable,
                            public Pausable,
-                           public RegisterClientFactory {
+                           public RegisterClientFactory,
+                           public SetClientFactory,
+                           public LockClientFactory {
  public:
   MemoryTarget(bool unsafe, const MemoryTargetOptions& options)
       : unsafe_(unsafe), options_(options), rng_(options.seed) {}
@@ -28,7 +36,7 @@ class MemoryTarget final : public Target,
 
   Status Setup(const NodeContext& ctx) override {
     std::lock_guard lock(mu_);
-    if (nodes_.empty()) shared_.clear();
+    if (nodes_.empty()) ClearData();
     Node fresh;
     fresh.incarnation = ++incarnations_;
     nodes_[ctx.node.name] = std::move(fresh);
@@ -39,7 +47,7 @@ class MemoryTarget final : public Target,
   Status Teardown(const NodeContext& ctx) override {
     std::lock_guard lock(mu_);
     nodes_.erase(ctx.node.name);
-    if (nodes_.empty()) shared_.clear();
+    if (nodes_.empty()) ClearData();
     changed_.notify_all();
     return Status::Ok();
   }
@@ -47,6 +55,8 @@ class MemoryTarget final : public Target,
   Killable* killable() override { return this; }
   Pausable* pausable() override { return this; }
   RegisterClientFactory* register_clients() override { return this; }
+  SetClientFactory* set_clients() override { return this; }
+  LockClientFactory* lock_clients() override { return this; }
 
   Status Kill(const NodeContext& ctx) override {
     std::lock_guard lock(mu_);
@@ -71,13 +81,31 @@ class MemoryTarget final : public Target,
   Status Resume(const NodeContext& ctx) override { return SetPaused(ctx.node.name, false); }
 
   std::unique_ptr<Client> NewRegisterClient() override;
+  std::unique_ptr<Client> NewSetClient() override;
+  std::unique_ptr<Client> NewLockClient() override;
+
+  // The kind of data a client works on; a lock client is also a lock owner.
+  enum class Kind { kRegister, kSet, kLock };
+  uint64_t NewOwner() {
+    std::lock_guard lock(mu_);
+    return ++owners_;
+  }
+  // A lock client's session ends: it holds no lock any more.
+  void EndSession(uint64_t owner) {
+    std::lock_guard lock(mu_);
+    for (auto it = locks_.begin(); it != locks_.end();) {
+      it = it->second == owner ? locks_.erase(it) : std::next(it);
+    }
+    changed_.notify_all();
+  }
 
   bool Knows(const std::string& node) {
     std::lock_guard lock(mu_);
     return nodes_.count(node) > 0;
   }
 
-  Op Invoke(const std::string& node_name, const Op& op) {
+  Op Invoke(const std::string& node_name, const Op& op, Kind kind = Kind::kRegister,
+            uint64_t owner = 0) {
     const std::chrono::microseconds latency = NextLatency();
     if (latency.count() > 0) std::this_thread::sleep_for(latency);
 
@@ -108,6 +136,8 @@ class MemoryTarget final : public Target,
         return CompleteInfo(op, node_name, "timeout: " + node_name + " did not answer (paused)");
       }
     }
+    if (kind == Kind::kSet) return ApplySet(node_name, op);
+    if (kind == Kind::kLock) return ApplyLock(node_name, op, owner, lock);
     return Apply(it->first, it->second, op);
   }
 
@@ -174,6 +204,65 @@ class MemoryTarget final : public Target,
     }
   }
 
+  void ClearData() {
+    shared_.clear();
+    sets_.clear();
+    locks_.clear();
+  }
+
+  // A draw in [0, 1) from the target's own random source; mu_ held.
+  double Chance() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
+
+  // Called with mu_ held. memory-unsafe acknowledges some adds it never keeps.
+  Op ApplySet(const std::string& node_name, const Op& op) {
+    std::set<int64_t>& set = sets_[op.key.dump()];
+    if (op.f == "read") {
+      Json all = Json::array();
+      for (int64_t e : set) all.push_back(e);
+      return CompleteOk(op, node_name, std::move(all));
+    }
+    if (op.f == "add") {
+      if (!op.value.is_number_integer()) {
+        return CompleteFail(op, node_name, "invalid: add needs an integer, got " + op.value.dump());
+      }
+      if (!unsafe_ || Chance() >= kUnsafeDropChance) set.insert(op.value.get<int64_t>());
+      return CompleteOk(op, node_name, op.value);
+    }
+    return CompleteFail(op, node_name, "unsupported: f '" + op.f + "' is not one of add, read");
+  }
+
+  // Called with mu_ held through `lock`; an acquire waits (releasing it) for
+  // the lock to be free, at most options_.timeout. memory-unsafe sometimes
+  // grants a lock that another owner holds.
+  Op ApplyLock(const std::string& node_name, const Op& op, uint64_t owner,
+               std::unique_lock<std::mutex>& lock) {
+    const std::string key = op.key.dump();
+    if (op.f == "release") {
+      auto it = locks_.find(key);
+      if (it == locks_.end() || it->second != owner) return CompleteFail(op, node_name, "not-held");
+      locks_.erase(it);
+      changed_.notify_all();
+      return CompleteOk(op, node_name, nullptr);
+    }
+    if (op.f != "acquire") {
+      return CompleteFail(op, node_name,
+                          "unsupported: f '" + op.f + "' is not one of acquire, release");
+    }
+    const auto deadline = Clock::now() + options_.timeout;
+    for (;;) {
+      auto it = locks_.find(key);
+      if (it == locks_.end()) break;
+      if (it->second == owner) return CompleteFail(op, node_name, "already-held");
+      if (unsafe_ && Chance() < kUnsafeGrantChance) break;
+      if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+        // The wait is given up inside the store: certainly not granted.
+        return CompleteFail(op, node_name, "lock-busy: still held after the timeout");
+      }
+    }
+    locks_[key] = owner;
+    return CompleteOk(op, node_name, nullptr);
+  }
+
   // Called with mu_ held.
   Op Apply(const std::string& node_name, Node& node, const Op& op) {
     const Clock::time_point now = Clock::now();
@@ -211,13 +300,18 @@ class MemoryTarget final : public Target,
   std::condition_variable changed_;
   std::map<std::string, Node> nodes_;
   Store shared_;  // memory only
+  std::map<std::string, std::set<int64_t>> sets_;
+  std::map<std::string, uint64_t> locks_;  // lock -> owner
+  uint64_t owners_ = 0;
   uint64_t incarnations_ = 0;
   std::mt19937_64 rng_;
 };
 
 class MemoryClient final : public Client {
  public:
-  explicit MemoryClient(MemoryTarget& target) : target_(target) {}
+  explicit MemoryClient(MemoryTarget& target, MemoryTarget::Kind kind = MemoryTarget::Kind::kRegister)
+      : target_(target), kind_(kind), owner_(kind == MemoryTarget::Kind::kLock ? target.NewOwner() : 0) {}
+  ~MemoryClient() override { Close(); }
 
   Status Open(const NodeInfo& node) override {
     if (!target_.Knows(node.name)) {
@@ -230,18 +324,33 @@ class MemoryClient final : public Client {
 
   Op Invoke(const Op& invocation) override {
     if (node_.empty()) return CompleteFail(invocation, "", "invalid: the client is not open");
-    return target_.Invoke(node_, invocation);
+    return target_.Invoke(node_, invocation, kind_, owner_);
   }
 
-  void Close() override { node_.clear(); }
+  void Close() override {
+    if (owner_ != 0 && !closed_) target_.EndSession(owner_);
+    closed_ = true;
+    node_.clear();
+  }
 
  private:
   MemoryTarget& target_;
+  const MemoryTarget::Kind kind_;
+  const uint64_t owner_;  // lock clients: this client's session; 0 otherwise
+  bool closed_ = false;
   std::string node_;  // empty while closed
 };
 
 std::unique_ptr<Client> MemoryTarget::NewRegisterClient() {
   return std::make_unique<MemoryClient>(*this);
+}
+
+std::unique_ptr<Client> MemoryTarget::NewSetClient() {
+  return std::make_unique<MemoryClient>(*this, Kind::kSet);
+}
+
+std::unique_ptr<Client> MemoryTarget::NewLockClient() {
+  return std::make_unique<MemoryClient>(*this, Kind::kLock);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// In-memory targets: registers held inside the test process, for fast tests of
+// In-memory targets: registers, sets and locks held inside the test process, for fast tests of
 // the runner, workloads and nemeses with no cluster and no SSH. Setup,
 // Teardown and the capabilities never touch the Remote.
 //
@@ -8,6 +8,12 @@
 //                    effect on its node at once and reaches the other nodes
 //                    only after replication_delay. Reads on another node are
 //                    stale: the linearizability checker must catch it.
+//                    Its sets acknowledge adds and drop 5% of them, and its
+//                    locks grant a lock another client holds with chance 10%
+//                    at each try, so the set and lock checkers must catch it.
+// Sets and locks are one store shared by all nodes. A lock client is one
+// owner (a session): its acquire waits up to `timeout` for a held lock and
+// then fails ("lock-busy"); closing the client frees its locks.
 //
 // Faults, as a real system would show them:
 //   Kill   the node is down: its ops fail at once ("unreachable: ...", as a

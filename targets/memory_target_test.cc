@@ -260,3 +260,100 @@ TEST_F(MemoryTargetTest, KillingAPausedNodeEndsItsBlockedOpsAsInfo) {
 
 }  // namespace
 }  // namespace faultline
+
+namespace faultline {
+namespace {
+
+Op Inv(int64_t process, const std::string& f, Json value = Json(), Json key = 0) {
+  Op op;
+  op.process = process;
+  op.f = f;
+  op.value = std::move(value);
+  op.key = std::move(key);
+  return op;
+}
+
+class MemorySetLockTest : public MemoryTargetTest {
+ protected:
+  std::unique_ptr<Client> Open(std::unique_ptr<Client> client, const std::string& node) {
+    Status st = client->Open(Ctx(node).node);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return client;
+  }
+};
+
+TEST_F(MemorySetLockTest, SetAddsAreReadBackOnEveryNode) {
+  auto target = MakeMemoryTarget();
+  SetUpTarget(*target);
+  ASSERT_NE(target->set_clients(), nullptr);
+  auto a = Open(target->set_clients()->NewSetClient(), "n1");
+  auto b = Open(target->set_clients()->NewSetClient(), "n2");
+  EXPECT_EQ(a->Invoke(Inv(0, "add", 3)).type, OpType::kOk);
+  EXPECT_EQ(b->Invoke(Inv(1, "add", 1)).type, OpType::kOk);
+  EXPECT_EQ(b->Invoke(Inv(1, "add", 7, 1)).type, OpType::kOk);
+  Op read = a->Invoke(Inv(0, "read"));
+  ASSERT_EQ(read.type, OpType::kOk);
+  EXPECT_EQ(read.value, Json::array({1, 3}));
+  EXPECT_EQ(a->Invoke(Inv(0, "add", "x")).type, OpType::kFail);
+}
+
+TEST_F(MemorySetLockTest, UnsafeSetDropsSomeAcknowledgedAdds) {
+  auto target = MakeUnsafeMemoryTarget();
+  SetUpTarget(*target);
+  auto a = Open(target->set_clients()->NewSetClient(), "n1");
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(a->Invoke(Inv(0, "add", i)).type, OpType::kOk);
+  Op read = a->Invoke(Inv(0, "read"));
+  EXPECT_LT(read.value.size(), 200u);
+  EXPECT_GT(read.value.size(), 150u);
+}
+
+TEST_F(MemorySetLockTest, LockIsExclusiveAndReleasedByItsOwnerOnly) {
+  MemoryTargetOptions options;
+  options.timeout = milliseconds(50);
+  auto target = MakeMemoryTarget(options);
+  SetUpTarget(*target);
+  ASSERT_NE(target->lock_clients(), nullptr);
+  auto a = Open(target->lock_clients()->NewLockClient(), "n1");
+  auto b = Open(target->lock_clients()->NewLockClient(), "n2");
+  EXPECT_EQ(a->Invoke(Inv(0, "acquire")).type, OpType::kOk);
+  Op again = a->Invoke(Inv(0, "acquire"));
+  EXPECT_EQ(again.type, OpType::kFail);
+  EXPECT_EQ(again.error, "already-held");
+  Op busy = b->Invoke(Inv(1, "acquire"));
+  EXPECT_EQ(busy.type, OpType::kFail);  // waited 50 ms, never granted
+  Op not_held = b->Invoke(Inv(1, "release"));
+  EXPECT_EQ(not_held.type, OpType::kFail);
+  EXPECT_EQ(not_held.error, "not-held");
+  EXPECT_EQ(b->Invoke(Inv(1, "acquire", nullptr, 1)).type, OpType::kOk);  // another lock
+  // A waiter gets the lock once the holder releases it.
+  auto waiter = std::async(std::launch::async, [&] { return b->Invoke(Inv(1, "acquire")); });
+  std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_EQ(a->Invoke(Inv(0, "release")).type, OpType::kOk);
+  EXPECT_EQ(waiter.get().type, OpType::kOk);
+  // Closing a client ends its session: its locks are free.
+  b->Close();
+  auto c = Open(target->lock_clients()->NewLockClient(), "n3");
+  EXPECT_EQ(c->Invoke(Inv(2, "acquire")).type, OpType::kOk);
+}
+
+TEST_F(MemorySetLockTest, UnsafeLockSometimesGrantsAHeldLock) {
+  MemoryTargetOptions options;
+  options.timeout = milliseconds(20);
+  auto target = MakeUnsafeMemoryTarget(options);
+  SetUpTarget(*target);
+  auto a = Open(target->lock_clients()->NewLockClient(), "n1");
+  auto b = Open(target->lock_clients()->NewLockClient(), "n2");
+  int granted = 0;
+  for (int i = 0; i < 50; ++i) {
+    a->Invoke(Inv(0, "release"));
+    ASSERT_EQ(a->Invoke(Inv(0, "acquire")).type, OpType::kOk);
+    if (b->Invoke(Inv(1, "acquire")).type == OpType::kOk) {
+      ++granted;
+      b->Invoke(Inv(1, "release"));
+    }
+  }
+  EXPECT_GT(granted, 0);
+}
+
+}  // namespace
+}  // namespace faultline

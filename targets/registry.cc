@@ -7,6 +7,8 @@
 #include "targets/balancer_target.h"
 #include "targets/etcd_target.h"
 #include "targets/memory_target.h"
+#include "targets/redis_target.h"
+#include "targets/zookeeper_target.h"
 
 namespace faultline {
 namespace {
@@ -49,6 +51,16 @@ class OptionReader {
       return fallback;
     }
     return v->get<std::string>();
+  }
+
+  bool Bool(const std::string& name, bool fallback) {
+    const Json* v = Take(name);
+    if (v == nullptr) return fallback;
+    if (!v->is_boolean()) {
+      Fail(name, "expected true or false", *v);
+      return fallback;
+    }
+    return v->get<bool>();
   }
 
   std::vector<std::string> Strings(const std::string& name) {
@@ -154,6 +166,9 @@ Result<std::unique_ptr<Target>> MakeEtcd(const Json& json) {
   o.client_timeouts.total = std::chrono::milliseconds(
       r.Int("request_timeout_ms", o.client_timeouts.total.count(), 1, kMaxInt));
   o.key_prefix = r.String("key_prefix", o.key_prefix);
+  o.lock.ttl = std::chrono::seconds(r.Int("lock_ttl_s", o.lock.ttl.count(), 1, 3600));
+  o.lock.lock_timeout = std::chrono::milliseconds(
+      r.Int("lock_timeout_ms", o.lock.lock_timeout.count(), 1, kMaxInt));
   if (Status st = r.Finish(); !st.ok()) return st;
   return MakeEtcdTarget(std::move(o));
 }
@@ -203,14 +218,181 @@ Result<std::unique_ptr<Target>> MakeBalancer(BalancerKind kind, const Json& json
   return MakeBalancerTarget(std::move(o));
 }
 
+Result<std::unique_ptr<Target>> MakeZooKeeper(const Json& json) {
+  using std::chrono::milliseconds;
+  OptionReader r("zookeeper", json);
+  ZooKeeperOptions o;
+  o.java = r.String("java", o.java);
+  if (const Json* package = r.Take("package")) {
+    if (package->is_string()) {
+      o.package = package->get<std::string>();
+    } else {
+      r.Fail("package", "expected a Debian package name, or \"\" to install nothing", *package);
+    }
+  }
+  o.classpath = r.String("classpath", o.classpath);
+  o.dir_name = r.String("dir_name", o.dir_name);
+  o.ports.client = static_cast<int>(r.Int("client_port", o.ports.client, 1, 65535));
+  o.ports.quorum = static_cast<int>(r.Int("quorum_port", o.ports.quorum, 1, 65535));
+  o.ports.election = static_cast<int>(r.Int("election_port", o.ports.election, 1, 65535));
+  if (const Json* per_node = r.Take("node_ports")) {
+    if (!per_node->is_object()) {
+      r.Fail("node_ports", "expected an object keyed by node name", *per_node);
+    } else {
+      for (const auto& [node, ports] : per_node->items()) {
+        OptionReader nested("zookeeper", ports, "node_ports." + node + ".");
+        ZooKeeperPorts p;
+        p.client = static_cast<int>(nested.Int("client", o.ports.client, 1, 65535));
+        p.quorum = static_cast<int>(nested.Int("quorum", o.ports.quorum, 1, 65535));
+        p.election = static_cast<int>(nested.Int("election", o.ports.election, 1, 65535));
+        if (Status st = nested.Finish(); !st.ok()) return st;
+        o.node_ports[node] = p;
+      }
+    }
+  }
+  o.tick_time_ms = static_cast<int>(r.Int("tick_time_ms", o.tick_time_ms, 1, 600'000));
+  o.init_limit = static_cast<int>(r.Int("init_limit", o.init_limit, 1, 10'000));
+  o.sync_limit = static_cast<int>(r.Int("sync_limit", o.sync_limit, 1, 10'000));
+  o.heap_mb = static_cast<int>(r.Int("heap_mb", o.heap_mb, 16, 1'000'000));
+  o.jvm_args = r.Strings("jvm_args");
+  o.extra_config = r.Strings("extra_config");
+  o.setup_deadline = milliseconds(r.Int("setup_timeout_ms", o.setup_deadline.count(), 1, kMaxInt));
+  o.start_deadline = milliseconds(r.Int("start_timeout_ms", o.start_deadline.count(), 1, kMaxInt));
+  o.client.session_timeout = milliseconds(
+      r.Int("session_timeout_ms", o.client.session_timeout.count(), 1, 0x7fffffff));
+  o.client.connect_timeout =
+      milliseconds(r.Int("connect_timeout_ms", o.client.connect_timeout.count(), 1, kMaxInt));
+  o.client.acquire_timeout =
+      milliseconds(r.Int("acquire_timeout_ms", o.client.acquire_timeout.count(), 1, kMaxInt));
+  o.client.root = r.String("root", o.client.root);
+  o.client.sync_reads = r.Bool("zk_sync_reads", o.client.sync_reads);
+  if (Status st = r.Finish(); !st.ok()) return st;
+  return MakeZooKeeperTarget(std::move(o));
+}
+
+Result<std::unique_ptr<Target>> MakeRedis(RedisMode mode, const Json& json) {
+  const std::string who = RedisTargetName(mode);
+  OptionReader r(who, json);
+  RedisOptions o;
+  o.mode = mode;
+  o.server_binary = r.String("binary", o.server_binary);
+  if (mode == RedisMode::kSentinel) o.sentinel_binary = r.String("sentinel_binary", o.sentinel_binary);
+  if (const Json* packages = r.Take("packages")) {
+    bool good = packages->is_array();
+    std::vector<std::string> names;
+    for (const Json& p : good ? *packages : Json::array()) {
+      if (!p.is_string() || p.get<std::string>().empty()) good = false;
+      if (good) names.push_back(p.get<std::string>());
+    }
+    if (good) {
+      o.packages = names;
+    } else {
+      r.Fail("packages", "expected an array of Debian package names ([] installs nothing)", *packages);
+    }
+  }
+  o.dir_name = r.String("dir_name", o.dir_name);
+  o.ports.server = static_cast<int>(r.Int("port", o.ports.server, 1, 65535));
+  if (mode == RedisMode::kSentinel) {
+    o.ports.sentinel = static_cast<int>(r.Int("sentinel_port", o.ports.sentinel, 1, 65535));
+  }
+  if (const Json* per_node = r.Take("node_ports")) {
+    if (!per_node->is_object()) {
+      r.Fail("node_ports", "expected an object keyed by node name", *per_node);
+    } else {
+      for (const auto& [node, ports] : per_node->items()) {
+        OptionReader nested(who, ports, "node_ports." + node + ".");
+        RedisPorts p;
+        p.server = static_cast<int>(nested.Int("port", o.ports.server, 1, 65535));
+        p.sentinel = static_cast<int>(nested.Int("sentinel_port", o.ports.sentinel, 1, 65535));
+        if (Status st = nested.Finish(); !st.ok()) return st;
+        o.node_ports[node] = p;
+      }
+    }
+  }
+  if (const Json* aof = r.Take("appendonly")) {
+    if (aof->is_boolean()) {
+      o.appendonly = aof->get<bool>();
+    } else {
+      r.Fail("appendonly", "expected true or false", *aof);
+    }
+  }
+  if (const Json* fsync = r.Take("appendfsync")) {
+    if (fsync->is_string() && (*fsync == "always" || *fsync == "everysec" || *fsync == "no")) {
+      o.appendfsync = fsync->get<std::string>();
+    } else {
+      r.Fail("appendfsync", "expected \"always\", \"everysec\" or \"no\"", *fsync);
+    }
+  }
+  if (const Json* save = r.Take("save")) {
+    if (save->is_string() &&
+        save->get<std::string>().find_first_not_of("0123456789 ") == std::string::npos) {
+      o.save = save->get<std::string>();
+    } else {
+      r.Fail("save", "expected \"<seconds> <changes> ...\" or \"\" (no snapshots)", *save);
+    }
+  }
+  if (mode == RedisMode::kSentinel) {
+    o.master_name = r.String("master_name", o.master_name);
+    o.min_replicas_to_write =
+        static_cast<int>(r.Int("min_replicas_to_write", o.min_replicas_to_write, 0, 1000));
+    o.min_replicas_max_lag =
+        static_cast<int>(r.Int("min_replicas_max_lag", o.min_replicas_max_lag, 1, 1000000));
+    o.wait_replicas = static_cast<int>(r.Int("wait_replicas", o.wait_replicas, 0, 1000));
+    o.wait_timeout =
+        std::chrono::milliseconds(r.Int("wait_timeout_ms", o.wait_timeout.count(), 0, kMaxInt));
+    o.down_after = std::chrono::milliseconds(
+        r.Int("down_after_ms", o.down_after.count(), 1, kMaxInt));
+    o.failover_timeout = std::chrono::milliseconds(
+        r.Int("failover_timeout_ms", o.failover_timeout.count(), 1, kMaxInt));
+  } else if (mode == RedisMode::kCluster) {
+    o.cluster_replicas = static_cast<int>(r.Int("cluster_replicas", o.cluster_replicas, 0, 16));
+    o.cluster_node_timeout = std::chrono::milliseconds(
+        r.Int("cluster_node_timeout_ms", o.cluster_node_timeout.count(), 1, kMaxInt));
+    o.min_replicas_to_write =
+        static_cast<int>(r.Int("min_replicas_to_write", o.min_replicas_to_write, 0, 1000));
+    o.wait_replicas = static_cast<int>(r.Int("wait_replicas", o.wait_replicas, 0, 1000));
+    o.wait_timeout =
+        std::chrono::milliseconds(r.Int("wait_timeout_ms", o.wait_timeout.count(), 0, kMaxInt));
+  } else {
+    if (const Json* mode_json = r.Take("lock_mode")) {
+      if (*mode_json == "single") {
+        o.lock_mode = RedisLockMode::kSingle;
+      } else if (*mode_json == "redlock") {
+        o.lock_mode = RedisLockMode::kRedlock;
+      } else {
+        r.Fail("lock_mode", "expected \"single\" or \"redlock\"", *mode_json);
+      }
+    }
+    o.lock_ttl = std::chrono::milliseconds(r.Int("lock_ttl_ms", o.lock_ttl.count(), 1, kMaxInt));
+  }
+  o.setup_deadline =
+      std::chrono::milliseconds(r.Int("setup_timeout_ms", o.setup_deadline.count(), 1, kMaxInt));
+  o.start_deadline =
+      std::chrono::milliseconds(r.Int("start_timeout_ms", o.start_deadline.count(), 1, kMaxInt));
+  o.client_timeouts.connect = std::chrono::milliseconds(
+      r.Int("connect_timeout_ms", o.client_timeouts.connect.count(), 1, kMaxInt));
+  o.client_timeouts.request = std::chrono::milliseconds(
+      r.Int("request_timeout_ms", o.client_timeouts.request.count(), 1, kMaxInt));
+  o.key_prefix = r.String("key_prefix", o.key_prefix);
+  if (Status st = r.Finish(); !st.ok()) return st;
+  return MakeRedisTarget(std::move(o));
+}
+
 }  // namespace
 
-std::vector<std::string> TargetNames() { return {"etcd", "haproxy", "memory", "memory-unsafe", "nginx"}; }
+std::vector<std::string> TargetNames() {
+  return {"etcd",  "haproxy",       "memory",         "memory-unsafe", "nginx",
+          "redis", "redis-cluster", "redis-sentinel", "zookeeper"};
+}
 
 Result<std::unique_ptr<Target>> MakeTarget(std::string_view name, const Json& options) {
   if (name == "memory") return MakeMemory(false, options);
   if (name == "memory-unsafe") return MakeMemory(true, options);
   if (name == "etcd") return MakeEtcd(options);
+  if (name == "zookeeper") return MakeZooKeeper(options);
+  if (name == "redis-sentinel") return MakeRedis(RedisMode::kSentinel, options);
+  if (name == "redis") return MakeRedis(RedisMode::kPlain, options);
+  if (name == "redis-cluster") return MakeRedis(RedisMode::kCluster, options);
   if (name == "haproxy") return MakeBalancer(BalancerKind::kHaproxy, options);
   if (name == "nginx") return MakeBalancer(BalancerKind::kNginx, options);
   std::string known;

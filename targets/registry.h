@@ -6,6 +6,32 @@
 //                           node_ports {"n1": {"client": P, "peer": P}, ...},
 //                           cluster_token, extra_args [...], setup_timeout_ms,
 //                           start_timeout_ms, connect_timeout_ms,
+//                           request_timeout_ms, key_prefix, lock_ttl_s (lease
+//                           TTL of lock clients, default 2), lock_timeout_ms
+//                           (how long an acquire may wait, default 10000)
+//   zookeeper               options: java, package, classpath, dir_name, client_port,
+//                           quorum_port, election_port,
+//                           node_ports {"n1": {"client": P, "quorum": P, "election": P}},
+//                           tick_time_ms, init_limit, sync_limit, heap_mb, jvm_args [...],
+//                           extra_config ["key=value", ...], setup_timeout_ms,
+//                           start_timeout_ms, session_timeout_ms, connect_timeout_ms,
+//                           acquire_timeout_ms, root, zk_sync_reads (true/false)
+//   redis-sentinel          options: binary, sentinel_binary, packages [...], dir_name,
+//                           port, sentinel_port, node_ports {"n1": {"port": P,
+//                           "sentinel_port": P}}, appendonly, appendfsync, save,
+//                           master_name, min_replicas_to_write, min_replicas_max_lag,
+//                           wait_replicas, wait_timeout_ms, down_after_ms,
+//                           failover_timeout_ms, setup_timeout_ms, start_timeout_ms,
+//                           connect_timeout_ms, request_timeout_ms, key_prefix
+//   redis-cluster           options: binary, packages, dir_name, port, node_ports,
+//                           appendonly, appendfsync, save, cluster_replicas,
+//                           cluster_node_timeout_ms, min_replicas_to_write,
+//                           wait_replicas, wait_timeout_ms, timeouts, key_prefix
+//   redis                   options: binary, packages, dir_name, port, node_ports,
+//                           appendonly, appendfsync, save, lock_mode ("single" |
+//                           "redlock"), lock_ttl_ms, setup_timeout_ms,
+//                           start_timeout_ms, connect_timeout_ms, request_timeout_ms,
+//                           key_prefix
 //                           request_timeout_ms, key_prefix
 //   haproxy, nginx          balancer_target.h; options: balancer_node, algorithm,
 //                           hash_type, inter_ms, fall, rise, check_timeout_ms,

@@ -110,6 +110,23 @@ class HasPrimaries {
   virtual Result<std::vector<std::string>> Primaries(const std::vector<NodeContext>& nodes) = 0;
 };
 
+// Capability: the target's processes read the wall clock through libc
+// (clock_gettime, gettimeofday, time), so they can run under faultline's
+// clock shim (nemesis/clock_shim/clock_support.h), which gives each node's
+// processes a wall clock offset of their own even when nodes share one kernel
+// (the local cluster). Go programs such as etcd read the clock through the
+// vDSO and ignore LD_PRELOAD: such targets must not have this capability.
+class ClockShimmable {
+ public:
+  virtual ~ClockShimmable() = default;
+  // Called once, before Setup, when the test skews clocks through the shim.
+  // From then on Setup and Start start every process of the target with the
+  // environment clock::PrepareClockShim(node.remote, node.data_dir(),
+  // node.cluster.sudo) returns added to it (LD_PRELOAD and
+  // FAULTLINE_CLOCK_FILE), so the clock nemesis finds each node's offset file.
+  virtual void EnableClockShim() = 0;
+};
+
 class Target {
  public:
   virtual ~Target() = default;
@@ -132,6 +149,7 @@ class Target {
   virtual Pausable* pausable() { return nullptr; }
   virtual HasLogFiles* log_files() { return nullptr; }
   virtual HasPrimaries* primaries() { return nullptr; }
+  virtual ClockShimmable* clock_shim() { return nullptr; }
 
   // Typed client factories (client.h): nullptr when the target cannot serve
   // that workload.

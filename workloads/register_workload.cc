@@ -6,7 +6,6 @@
 #include "checkers/perf.h"
 #include "checkers/stats.h"
 #include "harness/generator/combinators.h"
-#include "workloads/balance_workload.h"
 #include "workloads/workload.h"
 
 namespace faultline {
@@ -75,13 +74,8 @@ class RegisterWorkload : public Workload {
 
 }  // namespace
 
-Result<std::unique_ptr<Workload>> MakeWorkload(const std::string& name,
-                                               const WorkloadOptions& options) {
-  if (name == "register") return std::unique_ptr<Workload>(new RegisterWorkload(options));
-  if (name == "balance") return MakeBalanceWorkload(options);
-  return Status::InvalidArgument("unknown workload \"" + name + "\"; expected one of: balance, register");
+std::unique_ptr<Workload> MakeRegisterWorkload(const WorkloadOptions& options) {
+  return std::make_unique<RegisterWorkload>(options);
 }
-
-std::vector<std::string> WorkloadNames() { return {"balance", "register"}; }
 
 }  // namespace faultline

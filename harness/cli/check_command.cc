@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: faultline check --model M [--init JSON] [--format F] [--time-limit S]\n"
-    "                       [--memory-limit MIB] [--threads N] [--json] FILE...\n"
+    "                       [--memory-limit MIB] [--threads N] [--all-keys] [--json] FILE...\n"
     "\n"
     "Checks each history FILE for linearizability against model M.\n"
     "  --model M         register, cas-register, multi-register, kv, mutex, set, fifo-queue\n"
@@ -22,6 +22,8 @@ constexpr const char* kUsage =
     "  --format F        auto (default), jsonl, edn, jepsen-log\n"
     "  --time-limit S    give up with verdict unknown after S seconds per file (default: none)\n"
     "  --memory-limit M  give up with verdict unknown past M MiB of search state (default 4096)\n"
+    "  --all-keys        check every key even after one is proven invalid (default: stop\n"
+    "                    at the first invalid key and list the others as unchecked)\n"
     "  --threads N       partitions checked in parallel (default: one per core)\n"
     "  --json            one JSON object per file on stdout\n"
     "Exit: 0 all valid, 1 any invalid, 2 any unknown (none invalid), 254 bad usage or input.\n";
@@ -80,6 +82,8 @@ int RunCheck(const Args& args) {
       double t;
       if (!value(&v) || !ParseNumber(v, &t) || t < 1) return Usage("--threads needs a number >= 1");
       options.threads = static_cast<unsigned>(t);
+    } else if (a == "--all-keys") {
+      options.all_keys = true;
     } else if (a == "--json") {
       json = true;
     } else if (!a.empty() && a[0] == '-' && a != "-") {
@@ -123,7 +127,19 @@ int RunCheck(const Args& args) {
       std::printf("%s: %s (%zu ops, %zu partitions, %.1f ms)\n", file.c_str(),
                   ValidityName(result->valid), history->ops.size(), result->partitions, ms);
       if (result->valid == Validity::kUnknown) std::printf("  %s\n", result->reason.c_str());
-      if (result->valid == Validity::kInvalid) std::printf("%s", result->explanation_text.c_str());
+      if (result->valid == Validity::kInvalid) {
+        if (result->partitions > 1) {
+          std::printf("  %zu of %zu keys proven not linearizable: %s\n", result->keys_invalid,
+                      result->partitions, result->invalid_keys.dump().c_str());
+        }
+        if (result->keys_unchecked > 0) {
+          std::printf("  %zu keys not checked to the end (stopped at the first invalid key; "
+                      "--all-keys checks every key): %s%s\n",
+                      result->keys_unchecked, result->unchecked_keys.dump().c_str(),
+                      result->keys_unchecked > result->unchecked_keys.size() ? " ..." : "");
+        }
+        std::printf("%s", result->explanation_text.c_str());
+      }
     }
     std::fflush(stdout);
   }

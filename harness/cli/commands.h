@@ -20,5 +20,7 @@ int RunCheck(const Args& args);
 int RunCluster(const Args& args);
 int RunTest(const Args& args);
 int RunAnalyze(const Args& args);
+int RunServe(const Args& args);
+int RunSuite(const Args& args);
 
 }  // namespace faultline::cli

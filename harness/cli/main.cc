@@ -19,6 +19,8 @@ const Subcommand kSubcommands[] = {
     {"analyze", faultline::cli::RunAnalyze, "re-check a stored run and rewrite its report"},
     {"check", faultline::cli::RunCheck, "check histories for linearizability"},
     {"cluster", faultline::cli::RunCluster, "local container cluster: up, down, status"},
+    {"suite", faultline::cli::RunSuite, "run the tests a suite file lists; one JUnit file"},
+    {"serve", faultline::cli::RunServe, "serve the store over HTTP, read-only"},
 };
 
 void PrintUsage(std::FILE* out) {

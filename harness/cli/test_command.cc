@@ -18,14 +18,16 @@ constexpr const char* kTestUsage =
     "                      [--nemesis-interval S] [--nodes-file F | --nodes n1,n2,...]\n"
     "                      [--concurrency N|Nn] [--seed N] [--store DIR] [--rate OPS]\n"
     "                      [--name NAME] [--check-time-limit S] [--leave-running]\n"
-    "                      [--target-options JSON]\n"
+    "                      [--lock-ttl S] [--lock-hold MS] [--target-option KEY=VALUE]...\n"
     "\n"
     "Deploys target T on the nodes, runs workload W while the nemesis injects\n"
     "faults, records the history, checks it, and writes a report.\n"
-    "  --target T           etcd (default), memory, memory-unsafe, haproxy, nginx\n"
-    "  --target-options J   the target's options as a JSON object (targets/registry.h)\n"
-    "  --workload W         register (default), balance (for haproxy, nginx)\n"
-    "  --nemesis LIST       comma-separated: partition, kill, pause (default: none)\n"
+    "  --target T           etcd (default), memory, memory-unsafe, zookeeper,\n"
+    "                       redis, redis-sentinel, redis-cluster, haproxy, nginx\n"
+    "  --target-option K=V  a target option (repeatable); V is JSON, or else a string,\n"
+    "                       e.g. --target-option zk_sync_reads=false\n"
+    "  --workload W         register (default), set, lock, lock-set, balance\n"
+    "  --nemesis LIST       comma-separated: partition, kill, pause, clock (default: none)\n"
     "  --time-limit S       seconds of workload (default 60)\n"
     "  --nemesis-interval S seconds between a fault and its recovery (default 10)\n"
     "  --nodes-file F       nodes to use (default: the local cluster's, when one is up)\n"
@@ -33,6 +35,8 @@ constexpr const char* kTestUsage =
     "  --concurrency N|Nn   client threads, or N per node (default 2n)\n"
     "  --seed N             seed for the generator and the nemesis (default: time)\n"
     "  --store DIR          where runs are stored (default ./store)\n"
+    "  --lock-ttl S         etcd lock clients' lease TTL in whole seconds (default 2)\n"
+    "  --lock-hold MS       lock, lock-set: longest hold in ms (default 100 / 2000)\n"
     "Exit: 0 valid, 1 invalid, 2 unknown, 254 bad usage, 255 harness error.\n";
 
 std::atomic<bool> g_interrupted{false};
@@ -91,14 +95,15 @@ int RunTest(const Args& args) {
     } else if (a == "--target") {
       if (!value()) return Usage("test", "--target needs a value", kTestUsage);
       config.target = v;
-    } else if (a == "--target-options") {
-      if (!value()) return Usage("test", "--target-options needs a JSON object", kTestUsage);
-      Json j = Json::parse(v, nullptr, false);
-      if (!j.is_object()) {
-        return Usage("test", "--target-options: expected a JSON object such as "
-                     "'{\"algorithm\": \"hash\"}', got '" + v + "'", kTestUsage);
+    } else if (a == "--target-option") {
+      if (!value()) return Usage("test", "--target-option needs KEY=VALUE", kTestUsage);
+      const size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return Usage("test", "--target-option: expected KEY=VALUE, got '" + v + "'", kTestUsage);
       }
-      config.target_options = j;
+      const std::string text = v.substr(eq + 1);
+      nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+      config.target_options[v.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(text) : parsed;
     } else if (a == "--workload") {
       if (!value()) return Usage("test", "--workload needs a value", kTestUsage);
       config.workload = v;
@@ -147,6 +152,18 @@ int RunTest(const Args& args) {
     } else if (a == "--name") {
       if (!value()) return Usage("test", "--name needs a value", kTestUsage);
       config.name = v;
+    } else if (a == "--lock-ttl") {
+      if (!value() || v.empty() || v.size() > 4 ||
+          v.find_first_not_of("0123456789") != std::string::npos || std::atoi(v.c_str()) < 1) {
+        return Usage("test", "--lock-ttl needs whole seconds >= 1, got " + v, kTestUsage);
+      }
+      config.target_options["lock_ttl_s"] = std::atoi(v.c_str());
+    } else if (a == "--lock-hold") {
+      if (!value() || v.empty() || v.size() > 7 ||
+          v.find_first_not_of("0123456789") != std::string::npos || std::atoi(v.c_str()) < 1) {
+        return Usage("test", "--lock-hold needs milliseconds >= 1, got " + v, kTestUsage);
+      }
+      config.workload_options["hold_max_ms"] = std::atoi(v.c_str());
     } else if (a == "--leave-running") {
       config.leave_running = true;
     } else {

@@ -254,8 +254,8 @@ std::string RenderUsageHint(const ClusterState& state, const ClusterPaths& paths
       << "process, a private /tmp and a private data directory at " << kNodeDataDir << "\n"
       << "(on this machine: " << paths.dir.string() << "/nK/data).\n"
       << "The nodes share this machine's kernel, so: the wall clock is shared (per-node\n"
-      << "clock skew only through per-process means such as libfaketime, which does not\n"
-      << "work for Go binaries like etcd); packet loss works (iptables statistic match)\n"
+      << "clock skew only inside processes run under faultline's clock shim, which Go\n"
+      << "binaries like etcd ignore); packet loss works (iptables statistic match)\n"
       << "but packet delay needs the kernel's netem qdisc, which may be missing.\n";
   return out.str();
 }

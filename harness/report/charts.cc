@@ -42,10 +42,73 @@ struct Event {
   std::string f, value;
 };
 
+// A stretch of time during which one node's clock was off (clock nemesis:
+// bump, strobe, reset; see nemesis/clock_nemesis.h).
+struct ClockSpan {
+  double start = 0, end = -1;  // seconds; end < 0: until the end of the test
+  double offset_ms = 0;
+  bool strobe = false;
+  double other_ms = 0;  // strobe: the second offset it flipped to
+};
+
 struct Nemesis {
   std::vector<Interval> intervals;
-  std::vector<Event> events;
+  std::vector<Event> events;  // other than the clock's
+  std::vector<std::string> clock_nodes;  // one lane each, in order of first skew
+  std::map<std::string, std::vector<ClockSpan>> clock_spans;
 };
+
+bool IsClockF(const std::string& f) { return f == "bump" || f == "strobe" || f == "reset"; }
+
+// Turns the clock nemesis's events (value: node -> offset in ms, or for a
+// strobe node -> {"strobe_ms": [a, b], "for_ms": ...}) into per-node spans of
+// non-zero offset.
+void AddClockEvent(double time, const Json& value, Nemesis* n) {
+  if (!value.is_object()) return;
+  for (const auto& [node, v] : value.items()) {
+    std::vector<ClockSpan>& spans = n->clock_spans[node];
+    double offset = 0;
+    bool known = false;
+    if (v.is_number()) {
+      offset = v.get<double>();
+      known = true;
+    }
+    const bool strobe = v.is_object() && v.contains("strobe_ms") && v["strobe_ms"].is_array() &&
+                        v["strobe_ms"].size() == 2 && v["strobe_ms"][0].is_number() &&
+                        v["strobe_ms"][1].is_number();
+    if (!known && !strobe) continue;
+    // The stretch before this event ends here.
+    if (!spans.empty() && spans.back().end < 0) spans.back().end = time;
+    double from = time;
+    if (strobe) {
+      ClockSpan s;
+      s.start = time;
+      s.strobe = true;
+      s.offset_ms = v["strobe_ms"][0].get<double>();
+      s.other_ms = v["strobe_ms"][1].get<double>();
+      s.end = time + NumberField(v, "for_ms") / 1e3;
+      spans.push_back(s);
+      offset = s.offset_ms;
+      from = s.end;
+    }
+    if (offset != 0) spans.push_back(ClockSpan{from, -1, offset, false, 0});
+    if ((strobe || offset != 0) &&
+        std::find(n->clock_nodes.begin(), n->clock_nodes.end(), node) == n->clock_nodes.end()) {
+      n->clock_nodes.push_back(node);
+    }
+  }
+}
+
+std::string FormatOffset(double ms) {
+  const double a = std::fabs(ms);
+  char buf[48];
+  if (a >= 1000) {
+    std::snprintf(buf, sizeof buf, "%+.*f s", a >= 100000 ? 0 : 1, ms / 1000);
+  } else {
+    std::snprintf(buf, sizeof buf, "%+.0f ms", ms);
+  }
+  return buf;
+}
 
 Nemesis ReadNemesis(const Json& perf) {
   Nemesis n;
@@ -72,6 +135,10 @@ Nemesis ReadNemesis(const Json& perf) {
       Event e;
       e.time = NumberField(j, "time") / 1e9;
       e.f = StringField(j, "f", "?");
+      if (IsClockF(e.f)) {
+        if (const Json* v = Field(j, "value")) AddClockEvent(e.time, *v, &n);
+        continue;
+      }
       if (const Json* v = Field(j, "value"); v && !v->is_null()) e.value = ShortJson(*v, 120, true);
       n.events.push_back(std::move(e));
     }
@@ -92,6 +159,9 @@ double TimeMax(const Json& perf, const Nemesis& nemesis) {
   }
   for (const Interval& i : nemesis.intervals) t = std::max(t, i.end);
   for (const Event& e : nemesis.events) t = std::max(t, e.time);
+  for (const auto& [node, spans] : nemesis.clock_spans) {
+    for (const ClockSpan& c : spans) t = std::max({t, c.start, c.end});
+  }
   return t > 0 ? t : 1;
 }
 
@@ -117,9 +187,55 @@ std::string IntervalTitle(const Interval& i) {
   return t;
 }
 
-// Lanes above the plot: one per nemesis kind, plus one for events.
+// Lanes above the plot: one per nemesis kind, one per node whose clock was
+// skewed, plus one for events.
 double LaneCount(const Nemesis& n, const std::vector<std::pair<std::string, std::string>>& kinds) {
-  return static_cast<double>(kinds.size() + (n.events.empty() ? 0 : 1));
+  return static_cast<double>(kinds.size() + n.clock_nodes.size() + (n.events.empty() ? 0 : 1));
+}
+
+// Ahead: warm; behind: cool; a strobe: striped between the two.
+constexpr const char* kClockAhead = "#d9480f";
+constexpr const char* kClockBehind = "#1c7ed6";
+
+void DrawClockLanes(const Nemesis& n, const Frame& fr, double top, std::string* svg) {
+  std::string& s = *svg;
+  if (!n.clock_nodes.empty()) {
+    s += "<defs><pattern id=\"clock-strobe\" width=\"6\" height=\"6\" "
+         "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+         "<rect width=\"3\" height=\"6\" fill=\"" + std::string(kClockAhead) +
+         "\"/><rect x=\"3\" width=\"3\" height=\"6\" fill=\"" + std::string(kClockBehind) +
+         "\"/></pattern></defs>";
+  }
+  for (size_t lane = 0; lane < n.clock_nodes.size(); ++lane) {
+    const std::string& node = n.clock_nodes[lane];
+    const double y = top + static_cast<double>(lane) * (kLaneHeight + kLaneGap);
+    s += "<text class=\"lane\" x=\"" + Num(fr.x0 - 6) + "\" y=\"" + Num(y + 12) +
+         "\" text-anchor=\"end\">" + HtmlEscape("clock " + node) + "</text>";
+    s += "<rect x=\"" + Num(fr.x0) + "\" y=\"" + Num(y) + "\" width=\"" + Num(fr.x1 - fr.x0) +
+         "\" height=\"" + Num(kLaneHeight) + "\" fill=\"#f3f4f6\"/>";
+    for (const ClockSpan& c : n.clock_spans.at(node)) {
+      const double end = c.end < 0 ? fr.t_max : c.end;
+      const double x = fr.X(c.start), w = std::max(2.0, fr.X(end) - x);
+      const std::string label =
+          c.strobe ? "strobe " + FormatOffset(c.offset_ms) + " / " + FormatOffset(c.other_ms)
+                   : FormatOffset(c.offset_ms);
+      const std::string title = node + " clock " + label + ": " + FormatSeconds(c.start) +
+                                " s – " + FormatSeconds(end) + " s" +
+                                (c.end < 0 ? " (never reset)" : "");
+      const std::string fill = c.strobe ? "url(#clock-strobe)"
+                               : c.offset_ms > 0 ? kClockAhead
+                                                 : kClockBehind;
+      s += "<g><title>" + HtmlEscape(title) + "</title><rect x=\"" + Num(x) + "\" y=\"" + Num(y) +
+           "\" width=\"" + Num(w) + "\" height=\"" + Num(kLaneHeight) + "\" rx=\"3\" fill=\"" +
+           fill + "\" fill-opacity=\"0.7\"/>";
+      const size_t fit = w > 10 ? static_cast<size_t>((w - 8) / 6) : 0;
+      if (fit >= label.size()) {
+        s += "<text class=\"bar\" x=\"" + Num(x + 4) + "\" y=\"" + Num(y + 12) + "\">" +
+             HtmlEscape(label) + "</text>";
+      }
+      s += "</g>";
+    }
+  }
 }
 
 // The lanes and the shading of each period inside the plot.
@@ -158,8 +274,11 @@ void DrawNemesis(const Nemesis& n, const std::vector<std::pair<std::string, std:
       s += "</g>";
     }
   }
+  DrawClockLanes(n, fr, lanes_top + static_cast<double>(kinds.size()) * (kLaneHeight + kLaneGap),
+                 svg);
   if (!n.events.empty()) {
-    const double y = lanes_top + static_cast<double>(kinds.size()) * (kLaneHeight + kLaneGap);
+    const double y =
+        lanes_top + static_cast<double>(kinds.size() + n.clock_nodes.size()) * (kLaneHeight + kLaneGap);
     s += "<text class=\"lane\" x=\"" + Num(fr.x0 - 6) + "\" y=\"" + Num(y + 12) +
          "\" text-anchor=\"end\">events</text>";
     s += "<rect x=\"" + Num(fr.x0) + "\" y=\"" + Num(y) + "\" width=\"" + Num(fr.x1 - fr.x0) +

@@ -8,6 +8,7 @@
 #include "harness/report/charts.h"
 #include "harness/report/report.h"
 #include "harness/report/summary.h"
+#include "harness/report/timeline.h"
 
 namespace faultline::report {
 namespace {
@@ -271,6 +272,7 @@ void Explanation(const std::string& name, const Json& result, std::string* out) 
       if (key && !key->is_null()) h += " on key <code>" + E(ShortJson(*key, 80)) + "</code>";
       h += ": no order of the operations concurrent with it explains what it returned.</p>";
       h += OpTable({op}, false, op);
+      h += FailingWindowHtml(*ex);
     }
     const Json* state = Field(*ex, "state");
     h += "<p>The longest linearizable prefix has <b>" + Thousands(IntField(*ex, "prefix_length")) +
@@ -342,7 +344,14 @@ void Charts(const RunData& run, std::string* out) {
   }
   h += "<p class=\"muted\">Each point is one operation at its invocation time. Shaded bands are "
        "fault periods, from the nemesis invoking the fault to the completion of its recovery; "
-       "hover a band for details.</p></section>";
+       "hover a band for details.</p>";
+  if (latency.find("url(#clock-strobe)") != std::string::npos ||
+      latency.find(">clock ") != std::string::npos) {
+    h += "<p class=\"muted\">A lane \"clock nK\" shows node nK's wall clock offset set by the "
+         "clock nemesis: orange ahead, blue behind, striped while strobing between two "
+         "offsets.</p>";
+  }
+  h += "</section>";
 
   h += "<section id=\"throughput\"><h2>Throughput over time</h2>";
   const std::string throughput = ThroughputChartSvg(*perf);
@@ -576,6 +585,70 @@ void Files(const RunData& run, std::string* out) {
   h += "</section>";
 }
 
+// The set checker's lost and unexpected elements, and the lock-set
+// workload's overlapping holders: who held the lock at once, and when.
+void SetAndLockDetails(const RunData& run, std::string* out) {
+  std::string& h = *out;
+  if (const Json* set = FindChecker(run, "set")) {
+    const Json* lost = Field(*set, "lost");
+    const Json* unexpected = Field(*set, "unexpected");
+    const bool any = (lost && lost->is_array() && !lost->empty()) ||
+                     (unexpected && unexpected->is_array() && !unexpected->empty());
+    if (any) {
+      h += "<section id=\"set-elements\"><h2>Set: lost and unexpected elements</h2><p>" +
+           E(CheckerSummary("set", *set)) + ".</p><table><tr><th>class</th><th>key</th>"
+           "<th>element</th><th>detail</th></tr>";
+      auto rows = [&](const Json* list, const char* kind) {
+        if (!list || !list->is_array()) return;
+        for (const Json& l : *list) {
+          std::string detail;
+          if (l.contains("acknowledged_at_index")) {
+            detail = "acknowledged at history index " +
+                     ShortJson(l["acknowledged_at_index"], 20, true) +
+                     ", absent from the final read at index " +
+                     ShortJson(l.value("final_read_index", Json()), 20, true);
+          } else if (l.contains("note")) {
+            detail = ShortJson(l["note"], 80, true);
+          } else {
+            detail = "read, but never added";
+          }
+          h += std::string("<tr><td>") + kind + "</td>" + JsonCell(l.value("key", Json())) +
+               JsonCell(l.value("element", Json())) + "<td>" + E(detail) + "</td></tr>";
+        }
+      };
+      rows(lost, "lost");
+      rows(unexpected, "unexpected");
+      h += "</table><p class=\"muted\">Only the first few of each class are listed; counts are "
+           "in results.json.</p></section>";
+    }
+  }
+  if (const Json* holders = FindChecker(run, "holders")) {
+    const Json* overlaps = Field(*holders, "overlaps");
+    if (overlaps && overlaps->is_array() && !overlaps->empty()) {
+      h += "<section id=\"holders\"><h2>Overlapping lock holders</h2><p>" +
+           E(CheckerSummary("holders", *holders)) +
+           ". Each row is two clients that both believed they held the lock at the same time "
+           "(their read-sleep-write intervals overlap on the controller's clock).</p>"
+           "<table><tr><th>first holder</th><th>interval (s)</th><th>second holder</th>"
+           "<th>interval (s)</th><th>overlap</th></tr>";
+      auto holder = [&](const Json& x) {
+        return "<td>process " + E(ShortJson(x.value("process", Json()), 12, true)) + " on " +
+               E(x.value("node", std::string("?"))) + ", element " +
+               E(ShortJson(x.value("element", Json()), 20, true)) + "</td><td>" +
+               E(std::to_string(x.value("start_s", 0.0)).substr(0, 8)) + " – " +
+               E(std::to_string(x.value("end_s", 0.0)).substr(0, 8)) + "</td>";
+      };
+      for (const Json& o : *overlaps) {
+        h += "<tr>" + holder(o.value("first", Json::object())) +
+             holder(o.value("second", Json::object())) + "<td>" +
+             E(std::to_string(static_cast<int64_t>(o.value("overlap_ms", 0.0)))) +
+             " ms</td></tr>";
+      }
+      h += "</table></section>";
+    }
+  }
+}
+
 std::string Render(const RunData& run) {
   std::string h;
   h.reserve(1 << 20);
@@ -603,6 +676,7 @@ std::string Render(const RunData& run) {
   Problems(run, &h);
   Checkers(run, &h);
   for (const auto& [name, result] : OrderedCheckers(run)) Explanation(name, *result, &h);
+  SetAndLockDetails(run, &h);
   Charts(run, &h);
   BalanceSection(run.results, &h);
   Percentiles(run, &h);

@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "harness/report/charts.h"
 #include "harness/report/summary.h"
 #include "harness/report/testing/example_run.h"
 
@@ -192,6 +193,7 @@ TEST(Report, ValidRunGivesAReportAJunitFileAndASummary) {
   EXPECT_THAT(html, HasSubstr(">p99<"));
   EXPECT_THAT(html, HasSubstr("id=\"phases\""));
   EXPECT_THAT(html, Not(HasSubstr("id=\"problems\"")));
+  EXPECT_THAT(html, Not(HasSubstr("The failing window")));
   ExpectSelfContained(html);
 
   const std::string junit = Slurp(run / "junit.xml");
@@ -219,6 +221,34 @@ TEST(Report, ValidRunGivesAReportAJunitFileAndASummary) {
   EXPECT_FALSE(fs::exists(run / "report.html.tmp"));
 }
 
+TEST(Report, ClockOffsetsGetALaneEachInTheFaultBands) {
+  Json perf = Json::parse(R"({
+    "time_range": {"start": 0, "end": 60000000000},
+    "throughput": {"bucket_ns": 1000000000,
+                   "buckets": [{"time": 0, "ok": 5, "fail": 0, "info": 0}]},
+    "nemesis": {"intervals": [], "events": [
+      {"time": 10000000000, "f": "bump", "value": {"n2": 120000}},
+      {"time": 20000000000, "f": "reset", "value": {"n1": 0, "n2": 0, "n3": 0}},
+      {"time": 30000000000, "f": "strobe",
+       "value": {"n3": {"strobe_ms": [0, -250], "period_ms": 50, "flips": 90, "for_ms": 5000}}},
+      {"time": 40000000000, "f": "bump", "value": {"n1": -40}},
+      {"time": 45000000000, "f": "kill", "value": {"killed": ["n1"]}}]}})");
+  const std::string svg = ThroughputChartSvg(perf);
+  // One lane per skewed node, in order of first skew; n1's -40 ms is never reset.
+  EXPECT_THAT(svg, HasSubstr(">clock n2<"));
+  EXPECT_THAT(svg, HasSubstr(">clock n3<"));
+  EXPECT_THAT(svg, HasSubstr(">clock n1<"));
+  EXPECT_LT(svg.find(">clock n2<"), svg.find(">clock n3<"));
+  EXPECT_THAT(svg, HasSubstr("n2 clock +120 s: 10 s – 20 s"));
+  EXPECT_THAT(svg, HasSubstr("n3 clock strobe +0 ms / -250 ms: 30 s – 35 s"));
+  EXPECT_THAT(svg, HasSubstr("n1 clock -40 ms: 40 s – 60 s (never reset)"));
+  EXPECT_THAT(svg, HasSubstr("url(#clock-strobe)"));
+  // Other events keep their lane; clock ops are not repeated there.
+  EXPECT_THAT(svg, HasSubstr("kill at 45 s"));
+  EXPECT_THAT(svg, Not(HasSubstr("bump at")));
+  EXPECT_EQ(XmlProblem(svg), "");
+}
+
 TEST(Report, InvalidRunShowsTheExplanation) {
   TempDir tmp;
   const fs::path run = tmp.path() / "run";
@@ -244,6 +274,11 @@ TEST(Report, InvalidRunShowsTheExplanation) {
   // The prefix tail with states, and the text explanation, escaped.
   EXPECT_THAT(html, HasSubstr("<th>state after</th>"));
   EXPECT_THAT(html, HasSubstr(HtmlEscape(lin["explanation_text"].get<std::string>())));
+  // The failing window, drawn on a time axis from the ops' recorded times.
+  EXPECT_THAT(html, HasSubstr("<h3>The failing window</h3>"));
+  EXPECT_EQ(Count(html, "<g class=\"op blocked\">"), 1u);
+  EXPECT_THAT(html, HasSubstr("<g class=\"op prefix\">"));
+  EXPECT_THAT(html, HasSubstr("time since the test started"));
   ExpectSelfContained(html);
 
   const std::string junit = Slurp(run / "junit.xml");
@@ -427,6 +462,35 @@ TEST(Report, AnInterruptedRunIsNotAHarnessError) {
   // A failed phase next to it is still one.
   run.results["phases"].push_back({{"name", "teardown"}, {"status", "failed"}, {"error", "boom"}});
   EXPECT_THAT(ConsoleSummary(run), HasSubstr("harness error: phase teardown failed: boom"));
+}
+
+TEST(Report, ShowsLostSetElementsAndOverlappingLockHolders) {
+  RunData run;
+  run.run_dir = "store/t/1";
+  Json hold_a = {{"process", 12}, {"node", "n1"}, {"element", 66}, {"start_s", 82.64}, {"end_s", 84.25}};
+  Json hold_b = {{"process", 7}, {"node", "n2"}, {"element", 73}, {"start_s", 82.65}, {"end_s", 84.53}};
+  run.results = {
+      {"valid", false},
+      {"checkers",
+       {{"set",
+         {{"valid", false}, {"acknowledged_count", 81}, {"ok_count", 78}, {"lost_count", 3},
+          {"unexpected_count", 0}, {"recovered_count", 0},
+          {"lost", {{{"key", 0}, {"element", 66}, {"acknowledged_at_index", 490},
+                     {"final_read_index", 573}}}},
+          {"unexpected", Json::array()}}},
+        {"holders",
+         {{"valid", false}, {"holds", 81}, {"overlap_count", 5},
+          {"overlaps", {{{"first", hold_a}, {"second", hold_b}, {"overlap_ms", 1603.4}}}}}}}}};
+  const std::string html = RenderHtml(run);
+  EXPECT_THAT(html, HasSubstr("Set: lost and unexpected elements"));
+  EXPECT_THAT(html, HasSubstr("acknowledged at history index 490"));
+  EXPECT_THAT(html, HasSubstr("Overlapping lock holders"));
+  EXPECT_THAT(html, HasSubstr("process 7 on n2, element 73"));
+  EXPECT_THAT(html, HasSubstr("1603 ms"));
+  const std::string summary = ConsoleSummary(run);
+  EXPECT_THAT(summary, HasSubstr("81 acknowledged adds: 78 ok, 3 lost"));
+  EXPECT_THAT(summary, HasSubstr("lost: 66 (key 0)"));
+  EXPECT_THAT(summary, HasSubstr("5 began while another was held; first: process 12 on n1"));
 }
 
 }  // namespace

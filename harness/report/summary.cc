@@ -75,6 +75,40 @@ std::string CheckerSummary(const std::string& name, const Json& result) {
     }
     return "";
   }
+  if (name == "set" && Field(result, "acknowledged_count")) {
+    std::string line = Thousands(IntField(result, "acknowledged_count")) + " acknowledged adds: " +
+                       Thousands(IntField(result, "ok_count")) + " ok, " +
+                       Thousands(IntField(result, "lost_count")) + " lost, " +
+                       Thousands(IntField(result, "unexpected_count")) + " unexpected, " +
+                       Thousands(IntField(result, "recovered_count")) + " recovered";
+    if (const Json* lost = Field(result, "lost"); lost && lost->is_array() && !lost->empty()) {
+      line += "; lost:";
+      size_t shown = 0;
+      for (const Json& l : *lost) {
+        if (++shown > 5) break;
+        line += " " + ShortJson(l.value("element", Json()), 24, true) + " (key " +
+                ShortJson(l.value("key", Json()), 24, true) + ")";
+      }
+    }
+    return line;
+  }
+  if (name == "holders" && Field(result, "overlap_count")) {
+    std::string line = Thousands(IntField(result, "holds")) + " holds, " +
+                       Thousands(IntField(result, "overlap_count")) + " began while another was held";
+    const Json* overlaps = Field(result, "overlaps");
+    if (overlaps && overlaps->is_array() && !overlaps->empty()) {
+      const Json& o = (*overlaps)[0];
+      auto who = [](const Json& h) {
+        return "process " + ShortJson(h.value("process", Json()), 12, true) + " on " +
+               h.value("node", std::string("?")) + " " +
+               std::to_string(h.value("start_s", 0.0)).substr(0, 7) + "-" +
+               std::to_string(h.value("end_s", 0.0)).substr(0, 7) + " s";
+      };
+      line += "; first: " + who(o.value("first", Json::object())) + " and " +
+              who(o.value("second", Json::object()));
+    }
+    return line;
+  }
   if (Field(result, "ops_checked")) {
     return Thousands(IntField(result, "ops_checked")) + " ops checked in " +
            Thousands(IntField(result, "partitions")) + " partition(s), " +

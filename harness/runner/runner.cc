@@ -19,6 +19,7 @@
 #include "harness/generator/driver.h"
 #include "harness/history/reader.h"
 #include "harness/history/writer.h"
+#include "harness/report/index_page.h"
 #include "harness/report/report.h"
 #include "harness/runner/store.h"
 #include "nemesis/nemesis.h"
@@ -502,6 +503,7 @@ Result<TestOutcome> TestRun::Run() {
   wopts.rate = config_.rate;
   wopts.linearizability.time_limit =
       std::chrono::milliseconds(static_cast<int64_t>(config_.check_time_limit_s * 1000));
+  if (Status st = ApplyWorkloadOptions(config_.workload_options, &wopts); !st.ok()) return st;
   Result<std::unique_ptr<Workload>> workload = MakeWorkload(config_.workload, wopts);
   if (!workload.ok()) return workload.status();
   workload_ = std::move(*workload);
@@ -512,7 +514,19 @@ Result<TestOutcome> TestRun::Run() {
                                    config_.target + ": " + probe.status().message());
   }
   if (!config_.nemesis.empty()) {
-    Result<std::unique_ptr<Nemesis>> nemesis = MakeNemesis(config_.nemesis, *target_);
+    // The nodes' addresses let a nemesis refuse what cannot work there (the
+    // clock on a shared kernel) before anything is touched.
+    NemesisOptions nemesis_options;
+    if (!config_.nodes_file.empty()) {
+      if (Result<NodesFile> nodes = ReadNodesFile(config_.nodes_file); nodes.ok()) {
+        for (const NodeSpec& spec : nodes->nodes) nemesis_options.hosts.push_back(spec.host);
+      }
+    } else {
+      // In-process nodes (memory targets) live on this machine.
+      nemesis_options.hosts.assign(config_.local_nodes.size(), "localhost");
+    }
+    Result<std::unique_ptr<Nemesis>> nemesis =
+        MakeNemesis(config_.nemesis, *target_, nemesis_options);
     if (!nemesis.ok()) return nemesis.status();
     nemesis_ = std::move(*nemesis);
   }
@@ -592,6 +606,8 @@ Result<TestOutcome> TestRun::Run() {
   if (!report.ok()) log_->Line("report: " + report.ToString());
   s = UpdateLatestLink(config_.store, run_dir_);
   if (!s.ok()) log_->Line("latest link: " + s.ToString());
+  s = report::WriteStoreIndex(config_.store);
+  if (!s.ok()) log_->Line("store index: " + s.ToString());
 
   TestOutcome outcome;
   outcome.valid = valid;
@@ -610,6 +626,7 @@ Json TestConfig::ToJson() const {
           {"target", target},
           {"target_options", target_options},
           {"workload", workload},
+          {"workload_options", workload_options},
           {"nemesis", nemesis},
           {"time_limit_s", time_limit_s},
           {"nemesis_interval_s", nemesis_interval_s},
@@ -631,6 +648,7 @@ Result<TestConfig> TestConfig::FromJson(const Json& j) {
     c.target = j.value("target", c.target);
     c.target_options = j.value("target_options", Json::object());
     c.workload = j.value("workload", c.workload);
+    c.workload_options = j.value("workload_options", Json::object());
     c.nemesis = j.value("nemesis", std::vector<std::string>{});
     c.time_limit_s = j.value("time_limit_s", c.time_limit_s);
     c.nemesis_interval_s = j.value("nemesis_interval_s", c.nemesis_interval_s);
@@ -673,6 +691,7 @@ Result<TestOutcome> AnalyzeRun(const std::string& run_dir) {
   WorkloadOptions wopts;
   wopts.linearizability.time_limit =
       std::chrono::milliseconds(static_cast<int64_t>(config->check_time_limit_s * 1000));
+  if (Status st = ApplyWorkloadOptions(config->workload_options, &wopts); !st.ok()) return st;
   Result<std::unique_ptr<Workload>> workload = MakeWorkload(config->workload, wopts);
   if (!workload.ok()) return workload.status();
   Result<History> history = ReadHistoryFile(run_dir + "/history.jsonl", HistoryFormat::kJsonl);
@@ -694,6 +713,11 @@ Result<TestOutcome> AnalyzeRun(const std::string& run_dir) {
   if (!s.ok()) return s;
   s = report::WriteReport(run_dir);
   if (!s.ok()) return s;
+  // A run inside a store (store/<test>/<run>) changes that store's index.
+  if (const std::filesystem::path store = std::filesystem::path(run_dir).parent_path().parent_path();
+      std::filesystem::exists(store / "index.html")) {
+    (void)report::WriteStoreIndex(store.string());
+  }
   TestOutcome outcome;
   outcome.valid = valid;
   outcome.run_dir = run_dir;

@@ -26,6 +26,7 @@ struct TestConfig {
   std::string target = "etcd";
   Json target_options = Json::object();
   std::string workload = "register";
+  Json workload_options = Json::object();  // see ApplyWorkloadOptions (workloads/workload.h)
   std::vector<std::string> nemesis;  // "partition", "kill", "pause"
   double time_limit_s = 60;
   double nemesis_interval_s = 10;

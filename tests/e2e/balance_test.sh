@@ -25,9 +25,11 @@ command -v haproxy >/dev/null || fail "haproxy is not installed (scripts/install
 "$faultline" cluster up --nodes 4 --name "$name" >"$work/up.log" 2>&1 || { cat "$work/up.log"; fail "cluster up"; }
 nodes_file=$("$faultline" cluster status --name "$name" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["nodes_file"])')
 
-run_test() {  # expected-exit store target options nemesis
+run_test() {  # expected-exit store target "KEY=VALUE ..." nemesis
+  local opts=()
+  for kv in $4; do opts+=(--target-option "$kv"); done
   set +e
-  "$faultline" test --target "$3" --target-options "$4" --workload balance --nemesis "$5" \
+  "$faultline" test --target "$3" "${opts[@]}" --workload balance --nemesis "$5" \
     --time-limit 20 --nemesis-interval 6 --nodes-file "$nodes_file" --seed 7 \
     --store "$work/$2" >"$work/$2.out" 2>"$work/$2.err"
   local code=$?
@@ -36,7 +38,7 @@ run_test() {  # expected-exit store target options nemesis
   [ "$code" -eq "$1" ] || { tail -30 "$work/$2"/latest/harness.log 2>/dev/null; tail -5 "$work/$2.err"; fail "$3 $4: exit $code, expected $1"; }
 }
 
-run_test 0 haproxy haproxy '{"inter_ms": 500}' kill,pause
+run_test 0 haproxy haproxy "inter_ms=500" kill,pause
 python3 - "$work/haproxy/latest" <<'PY' || fail "haproxy results"
 import json, sys, os
 run = sys.argv[1]
@@ -52,7 +54,7 @@ html = open(os.path.join(run, "report.html")).read()
 assert '<section id="balance">' in html and "detection time per fault" in html
 PY
 
-run_test 1 unsafe nginx '{"non_idempotent": true}' pause
+run_test 1 unsafe nginx "non_idempotent=true" pause
 python3 - "$work/unsafe/latest" <<'PY' || fail "nginx non_idempotent results"
 import json, sys, os
 c = json.load(open(os.path.join(sys.argv[1], "results.json")))["checkers"]
@@ -61,7 +63,7 @@ assert amo["valid"] is False and amo["duplicated"] > 0, amo
 print("duplicated:", amo["duplicated"], amo["duplicates"][:2])
 PY
 
-run_test 0 safe nginx '{}' pause
+run_test 0 safe nginx "" pause
 
 # Nothing of this cluster's targets may remain (other clusters may run some).
 for p in $(pgrep -x nginx || true) $(pgrep -x haproxy || true); do
