@@ -18,6 +18,8 @@ run_pkgs=(
   etcd-server etcd-client libfaketime python3
   zookeeper libzookeeper-mt-dev
   redis-server redis-sentinel libhiredis-dev
+  haproxy nginx
+  libxml2-utils
 )
 test_pkgs=(
   clang libclang-rt-14-dev

@@ -101,6 +101,33 @@ class LockClientFactory {
   virtual std::unique_ptr<Client> NewLockClient() = 0;
 };
 
+// Capability of a target: clients that send requests through a load balancer
+// to a pool of backends, and can ask the balancer and the backends what
+// happened. Each client speaks:
+//   f "request"   value {"id": n} (unique in the test), key: the hash key (a
+//                 JSON scalar; balancers that hash use it)
+//                 -> ok, value {"id": n, "node": backend that answered,
+//                    "tried": [backends the balancer attempted, in order]
+//                    (only when the balancer says so)}; fail only when the
+//                 request certainly reached no backend (the balancer refused
+//                 the connection); info otherwise (an error status, a timeout:
+//                 a backend may have applied it).
+//   f "backends"  -> ok, value {"balancer": node, "algorithm": ...,
+//                    "bound_ms": failover bound or null, "settle_ms": how
+//                    long after a recovery the backend may stay out, "health": {node:
+//                    "UP"|"DOWN"|...}, "sessions": {node: requests sent to
+//                    it so far}} ("health" and "sessions" only when the
+//                    balancer exposes them); fail when it could not be read.
+//   f "applied"   -> ok, value {node: [request ids that node's backend
+//                    applied, in order]} for every backend; fail when some
+//                    backend could not be read (nothing was changed).
+// Thread-safety: NewBalanceClient may be called concurrently.
+class BalanceClientFactory {
+ public:
+  virtual ~BalanceClientFactory() = default;
+  virtual std::unique_ptr<Client> NewBalanceClient() = 0;
+};
+
 // Completions of `invocation` (index and time -1, node `node`).
 Op CompleteOk(const Op& invocation, const std::string& node, Json value);
 Op CompleteFail(const Op& invocation, const std::string& node, std::string error);

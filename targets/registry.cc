@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "targets/balancer_target.h"
 #include "targets/etcd_target.h"
 #include "targets/memory_target.h"
 #include "targets/redis_target.h"
@@ -170,6 +171,51 @@ Result<std::unique_ptr<Target>> MakeEtcd(const Json& json) {
       r.Int("lock_timeout_ms", o.lock.lock_timeout.count(), 1, kMaxInt));
   if (Status st = r.Finish(); !st.ok()) return st;
   return MakeEtcdTarget(std::move(o));
+}
+
+Result<std::unique_ptr<Target>> MakeBalancer(BalancerKind kind, const Json& json) {
+  OptionReader r(BalancerKindName(kind), json);
+  BalancerOptions o;
+  o.kind = kind;
+  if (const Json* v = r.Take("balancer_node")) {
+    if (v->is_string() && !v->get<std::string>().empty()) {
+      o.balancer_node = v->get<std::string>();
+    } else {
+      r.Fail("balancer_node", "expected a node name", *v);
+    }
+  }
+  o.algorithm = r.String("algorithm", o.algorithm);
+  o.hash_type = r.String("hash_type", o.hash_type);
+  o.inter_ms = static_cast<int>(r.Int("inter_ms", o.inter_ms, 10, 3'600'000));
+  o.fall = static_cast<int>(r.Int("fall", o.fall, 1, 1000));
+  o.rise = static_cast<int>(r.Int("rise", o.rise, 1, 1000));
+  o.check_timeout_ms = static_cast<int>(r.Int("check_timeout_ms", o.check_timeout_ms, 0, 3'600'000));
+  o.margin_ms = static_cast<int>(r.Int("margin_ms", o.margin_ms, 0, 3'600'000));
+  o.retries = static_cast<int>(r.Int("retries", o.retries, 0, 100));
+  if (const Json* v = r.Take("redispatch")) {
+    if (v->is_boolean()) o.redispatch = v->get<bool>(); else r.Fail("redispatch", "expected true or false", *v);
+  }
+  if (const Json* v = r.Take("non_idempotent")) {
+    if (v->is_boolean()) o.non_idempotent = v->get<bool>(); else r.Fail("non_idempotent", "expected true or false", *v);
+  }
+  o.retry_on = r.String("retry_on", o.retry_on);
+  if (o.retry_on == "none") o.retry_on.clear();
+  o.next_upstream = r.String("next_upstream", o.next_upstream);
+  if (o.next_upstream == "off") o.next_upstream.clear();
+  o.max_fails = static_cast<int>(r.Int("max_fails", o.max_fails, 0, 1000));
+  o.fail_timeout_s = static_cast<int>(r.Int("fail_timeout_s", o.fail_timeout_s, 1, 86400));
+  o.connect_timeout_ms = static_cast<int>(r.Int("connect_timeout_ms", o.connect_timeout_ms, 1, 3'600'000));
+  o.server_timeout_ms = static_cast<int>(r.Int("server_timeout_ms", o.server_timeout_ms, 1, 3'600'000));
+  o.port = static_cast<int>(r.Int("port", o.port, 1, 65535));
+  o.stats_port = static_cast<int>(r.Int("stats_port", o.stats_port, 1, 65535));
+  o.backend_port = static_cast<int>(r.Int("backend_port", o.backend_port, 1, 65535));
+  o.dir_name = r.String("dir_name", o.dir_name);
+  o.client_timeouts.connect = std::chrono::milliseconds(
+      r.Int("connect_timeout_client_ms", o.client_timeouts.connect.count(), 1, kMaxInt));
+  o.client_timeouts.total = std::chrono::milliseconds(
+      r.Int("request_timeout_ms", o.client_timeouts.total.count(), 1, kMaxInt));
+  if (Status st = r.Finish(); !st.ok()) return st;
+  return MakeBalancerTarget(std::move(o));
 }
 
 Result<std::unique_ptr<Target>> MakeZooKeeper(const Json& json) {
@@ -339,8 +385,8 @@ Result<std::unique_ptr<Target>> MakeRedis(RedisMode mode, const Json& json) {
 }  // namespace
 
 std::vector<std::string> TargetNames() {
-  return {"etcd",  "memory",         "memory-unsafe", "redis",
-          "redis-cluster", "redis-sentinel", "zookeeper"};
+  return {"etcd",  "haproxy",       "memory",         "memory-unsafe", "nginx",
+          "redis", "redis-cluster", "redis-sentinel", "zookeeper"};
 }
 
 Result<std::unique_ptr<Target>> MakeTarget(std::string_view name, const Json& options) {
@@ -351,6 +397,8 @@ Result<std::unique_ptr<Target>> MakeTarget(std::string_view name, const Json& op
   if (name == "redis-sentinel") return MakeRedis(RedisMode::kSentinel, options);
   if (name == "redis") return MakeRedis(RedisMode::kPlain, options);
   if (name == "redis-cluster") return MakeRedis(RedisMode::kCluster, options);
+  if (name == "haproxy") return MakeBalancer(BalancerKind::kHaproxy, options);
+  if (name == "nginx") return MakeBalancer(BalancerKind::kNginx, options);
   std::string known;
   for (const std::string& n : TargetNames()) known += (known.empty() ? "" : ", ") + n;
   return Status::InvalidArgument("unknown target '" + std::string(name) +

@@ -32,6 +32,14 @@
 //                           "redlock"), lock_ttl_ms, setup_timeout_ms,
 //                           start_timeout_ms, connect_timeout_ms, request_timeout_ms,
 //                           key_prefix
+//                           request_timeout_ms, key_prefix
+//   haproxy, nginx          balancer_target.h; options: balancer_node, algorithm,
+//                           hash_type, inter_ms, fall, rise, check_timeout_ms,
+//                           margin_ms, retries, redispatch, retry_on ("none"),
+//                           next_upstream ("off"), non_idempotent, max_fails,
+//                           fail_timeout_s, connect_timeout_ms, server_timeout_ms,
+//                           port, stats_port, backend_port, dir_name,
+//                           connect_timeout_client_ms, request_timeout_ms
 //
 // Thread-safety: the functions are thread-safe.
 #pragma once

@@ -15,9 +15,9 @@ TEST(RegistryTest, MakesEveryNamedTarget) {
     auto target = MakeTarget(name);
     ASSERT_TRUE(target.ok()) << name << ": " << target.status().ToString();
     EXPECT_EQ((*target)->name(), name);
-    // Every target serves some workload (the redis target serves locks only).
-    EXPECT_TRUE((*target)->register_clients() != nullptr ||
-                (*target)->lock_clients() != nullptr)
+    // Every target serves some workload.
+    EXPECT_TRUE((*target)->register_clients() != nullptr || (*target)->set_clients() != nullptr ||
+                (*target)->lock_clients() != nullptr || (*target)->balance_clients() != nullptr)
         << name;
   }
 }
@@ -52,8 +52,8 @@ TEST(RegistryTest, UnknownNamesAndOptionsAreErrorsNamingThem) {
   Status unknown = Error("zookeper", "{}");
   EXPECT_EQ(unknown.code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(unknown.message(),
-            "unknown target 'zookeper'; known targets: etcd, memory, memory-unsafe, redis, "
-            "redis-cluster, redis-sentinel, zookeeper");
+            "unknown target 'zookeper'; known targets: etcd, haproxy, memory, memory-unsafe, "
+            "nginx, redis, redis-cluster, redis-sentinel, zookeeper");
 
   Status typo = Error("memory", R"({"latency_us": 5})");
   EXPECT_NE(typo.message().find("unknown option 'latency_us'"), std::string::npos)

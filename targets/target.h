@@ -35,6 +35,7 @@ namespace faultline {
 class RegisterClientFactory;
 class SetClientFactory;
 class LockClientFactory;
+class BalanceClientFactory;
 
 // One node of the test, as the target and its clients reach it.
 struct NodeInfo {
@@ -166,6 +167,7 @@ class Target {
   virtual RegisterClientFactory* register_clients() { return nullptr; }
   virtual SetClientFactory* set_clients() { return nullptr; }
   virtual LockClientFactory* lock_clients() { return nullptr; }
+  virtual BalanceClientFactory* balance_clients() { return nullptr; }
 };
 
 // Runs target.Setup on every node at once (remotes[i] is cluster.nodes[i]'s

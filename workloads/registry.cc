@@ -1,5 +1,6 @@
 #include <utility>
 
+#include "workloads/balance_workload.h"
 #include "workloads/workload.h"
 
 namespace faultline {
@@ -25,7 +26,7 @@ Status ApplyWorkloadOptions(const Json& json, WorkloadOptions* options) {
   return Status::Ok();
 }
 
-std::vector<std::string> WorkloadNames() { return {"register", "set", "lock", "lock-set"}; }
+std::vector<std::string> WorkloadNames() { return {"register", "set", "lock", "lock-set", "balance"}; }
 
 Result<std::unique_ptr<Workload>> MakeWorkload(const std::string& name,
                                                const WorkloadOptions& options) {
@@ -33,6 +34,7 @@ Result<std::unique_ptr<Workload>> MakeWorkload(const std::string& name,
   if (name == "set") return MakeSetWorkload(options);
   if (name == "lock") return MakeLockWorkload(options);
   if (name == "lock-set") return MakeLockSetWorkload(options);
+  if (name == "balance") return MakeBalanceWorkload(options);
   std::string known;
   for (const std::string& n : WorkloadNames()) known += (known.empty() ? "" : ", ") + n;
   return Status::InvalidArgument("unknown workload \"" + name + "\"; expected one of: " + known);

@@ -90,7 +90,7 @@ TEST_F(WorkloadsTest, UnsafeLockLosesLockSetElementsAndShowsOverlappingHolders) 
 }
 
 TEST(WorkloadRegistry, NamesAndOptions) {
-  EXPECT_EQ(WorkloadNames(), (std::vector<std::string>{"register", "set", "lock", "lock-set"}));
+  EXPECT_EQ(WorkloadNames(), (std::vector<std::string>{"register", "set", "lock", "lock-set", "balance"}));
   auto bad = MakeWorkload("queue", {});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("lock-set"), std::string::npos);

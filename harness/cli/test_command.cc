@@ -138,7 +138,8 @@ int RunTest(const Args& args) {
   std::string nodes;
   std::optional<uint64_t> seed;
   app.add_option("--target", config.target,
-                 "etcd, memory, memory-unsafe, zookeeper, redis, redis-sentinel, redis-cluster")
+                 "etcd, memory, memory-unsafe, zookeeper, redis, redis-sentinel, redis-cluster, "
+                 "haproxy, nginx")
       ->capture_default_str();
   std::vector<std::string> target_options;
   app.add_option("--target-option", target_options,
@@ -151,7 +152,7 @@ int RunTest(const Args& args) {
                                                       : "";
           },
           "KEY=VALUE"));
-  app.add_option("--workload", config.workload, "register, set, lock, lock-set")
+  app.add_option("--workload", config.workload, "register, set, lock, lock-set, balance")
       ->capture_default_str();
   app.add_option("--nemesis", nemesis, "comma-separated: partition, kill, pause, clock; or none")
       ->capture_default_str();

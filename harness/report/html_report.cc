@@ -4,6 +4,7 @@
 #include <exception>
 #include <limits>
 
+#include "harness/report/balance_report.h"
 #include "harness/report/charts.h"
 #include "harness/report/report.h"
 #include "harness/report/summary.h"
@@ -665,6 +666,9 @@ std::string Render(const RunData& run) {
       h += "<a href=\"#explain-" + HrefPath(name) + "\">Why " + E(name) + "</a>";
     }
   }
+  if (FindChecker(run, "failover") || FindChecker(run, "at-most-once")) {
+    h += "<a href=\"#balance\">Balancer</a>";
+  }
   h += "<a href=\"#latency\">Latency</a><a href=\"#throughput\">Throughput</a>"
        "<a href=\"#percentiles\">Percentiles</a><a href=\"#stats\">Operations</a>"
        "<a href=\"#phases\">Phases</a><a href=\"#configuration\">Configuration</a>"
@@ -674,6 +678,7 @@ std::string Render(const RunData& run) {
   for (const auto& [name, result] : OrderedCheckers(run)) Explanation(name, *result, &h);
   SetAndLockDetails(run, &h);
   Charts(run, &h);
+  BalanceSection(run.results, &h);
   Percentiles(run, &h);
   Stats(run, &h);
   Phases(run, &h);

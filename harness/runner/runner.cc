@@ -689,6 +689,12 @@ Status TestRun::Resolve() {
   Result<std::unique_ptr<Workload>> workload = MakeWorkload(config_.workload, wopts);
   if (!workload.ok()) return workload.status();
   workload_ = std::move(*workload);
+  // A workload the target cannot serve is bad usage: say so before any node
+  // is touched (making a client connects nothing).
+  if (Result<std::unique_ptr<Client>> probe = workload_->NewClient(*target_); !probe.ok()) {
+    return Status::InvalidArgument("--workload " + config_.workload + " with --target " +
+                                   config_.target + ": " + probe.status().message());
+  }
   if (!nemesis_kinds_.empty()) {
     // The nodes' addresses let a nemesis refuse what cannot work there (the
     // clock on a shared kernel) before anything is touched.

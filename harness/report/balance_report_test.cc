@@ -1,0 +1,48 @@
+#include "harness/report/balance_report.h"
+
+#include <gtest/gtest.h>
+
+namespace faultline::report {
+namespace {
+
+TEST(BalanceReportTest, DrawsEveryPartFromTheCheckers) {
+  const Json results = Json::parse(R"({"valid": false, "checkers": {
+    "failover": {"valid": false, "bound_ms": 7000, "faults": [
+        {"kind": "kill", "node": "n2", "start_ms": 1000, "detect_ms": 2500, "status": "detected"},
+        {"kind": "pause", "node": "n3", "start_ms": 9000, "status": "undetected", "sessions_after_bound": 4}],
+      "detect_ms": {"count": 1, "min": 2500, "median": 2500, "max": 2500}},
+    "balance-errors": {"valid": true, "windows": [
+        {"kind": "kill", "node": "n2", "start_ms": 1000, "ok": 90, "fail": 1, "info": 9}],
+      "outside_faults": {"requests": 500, "errors": 0}},
+    "distribution": {"valid": true, "algorithm": "roundrobin", "judged": true, "requests": 30,
+      "backends": {"n1": {"requests": 10, "share": 0.333}, "n2": {"requests": 20, "share": 0.667}},
+      "max_deviation": 0.33, "max_deviation_bound": 0.15, "chi_square": 3.3, "degrees_of_freedom": 1},
+    "hash-stability": {"valid": true, "applicable": true, "hash_type": "consistent", "removals": [
+        {"status": "measured", "removed": ["n2"], "start_ms": 1000, "keys": 32, "moved": 8,
+         "moved_fraction": 0.25, "expected_fraction": 0.25, "unaffected_moved": 0}]},
+    "at-most-once": {"valid": false, "requests": 10, "applied": 11, "duplicated": 1,
+      "duplicates": [{"id": 7, "nodes": ["n1", "n2"]}], "failed_but_applied": 0, "ok_not_applied": 0}}})");
+  std::string h;
+  BalanceSection(results, &h);
+  EXPECT_NE(h.find("<section id=\"balance\">"), std::string::npos);
+  EXPECT_NE(h.find("2500 ms"), std::string::npos) << h;
+  EXPECT_NE(h.find("undetected, 4 sent after bound"), std::string::npos) << h;
+  EXPECT_NE(h.find("bound 7000 ms"), std::string::npos) << h;
+  EXPECT_NE(h.find("10 errors of 100"), std::string::npos) << h;
+  EXPECT_NE(h.find("66.7% (20)"), std::string::npos) << h;
+  EXPECT_NE(h.find("25% of 32 keys moved (removed 25%), 0 of others"), std::string::npos) << h;
+  EXPECT_NE(h.find("Duplicated request ids"), std::string::npos) << h;
+  EXPECT_EQ(h.find("<script"), std::string::npos);
+}
+
+TEST(BalanceReportTest, NothingWithoutBalanceCheckersAndNoThrowOnOddFields) {
+  std::string h;
+  BalanceSection(Json::parse(R"({"valid": true, "checkers": {"stats": {"valid": true}}})"), &h);
+  EXPECT_TRUE(h.empty());
+  BalanceSection(Json::parse(R"({"checkers": {"failover": {"faults": [1, "x", {"kind": 3}]},
+      "distribution": {"backends": [1]}, "at-most-once": 5}})"), &h);
+  EXPECT_NE(h.find("Balancer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace faultline::report

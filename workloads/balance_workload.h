@@ -1,0 +1,26 @@
+// The balance workload: requests with unique ids and hash keys through a load
+// balancer (a target with BalanceClientFactory: haproxy, nginx), the
+// balancer's view of its backends read every 100 ms, and after the final heal
+// the ids every backend applied; checked by checkers/balance_checker.h
+// (failover, balance-errors, distribution, hash-stability, at-most-once),
+// stats and perf.
+//
+//   request   value {"id": n}, key: one of 32 keys ("k0".."k31"), drawn
+//             uniformly; at WorkloadOptions::rate ops/s, or kDefaultRate when
+//             that is 0 (enough for the distribution, light on 2 cores)
+//   backends  every 100 ms on whichever client is free
+//   applied   final phase, until one is ok (at most 10 tries, 0.5 s apart)
+#pragma once
+
+#include <memory>
+
+#include "workloads/workload.h"
+
+namespace faultline {
+
+inline constexpr double kBalanceDefaultRate = 300;
+inline constexpr int kBalanceKeys = 32;
+
+std::unique_ptr<Workload> MakeBalanceWorkload(const WorkloadOptions& options);
+
+}  // namespace faultline
