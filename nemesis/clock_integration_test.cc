@@ -17,6 +17,7 @@
 #include "harness/control/nodes_file.h"
 #include "nemesis/clock_nemesis.h"
 #include "nemesis/clock_shim/clock_support.h"
+#include "targets/redis_target.h"
 
 namespace faultline {
 namespace {
@@ -69,12 +70,12 @@ class ClockIntegrationTest : public ::testing::Test {
       GTEST_SKIP() << "needs redis-server and redis-cli";
     }
     cluster::UpOptions options;
-    options.name = kCluster;
+    options.name = cluster_name_;
     options.nodes = 2;
     auto state = cluster_.Up(options);
     ASSERT_TRUE(state.ok()) << state.status().ToString();
     up_ = true;
-    auto file = ReadNodesFile(cluster_.Paths(kCluster).nodes_file().string());
+    auto file = ReadNodesFile(cluster_.Paths(cluster_name_).nodes_file().string());
     ASSERT_TRUE(file.ok()) << file.status().ToString();
     for (const NodeSpec& spec : file->nodes) {
       auto remote = ConnectNode(spec);
@@ -84,16 +85,16 @@ class ClockIntegrationTest : public ::testing::Test {
       hosts_.push_back(spec.host);
     }
     ctx_.cluster.data_dir = cluster::kNodeDataDir;
-    ctx_.target = &target_;
+    ctx_.target = under_test_;
     ctx_.seed = 1;
     ctx_.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   }
 
   void TearDown() override {
-    if (!ctx_.remotes.empty()) (void)TeardownAll(target_, ctx_.remotes, ctx_.cluster);
+    if (!ctx_.remotes.empty()) (void)TeardownAll(*under_test_, ctx_.remotes, ctx_.cluster);
     ctx_.remotes.clear();
     if (up_) {
-      Status down = cluster_.Down(kCluster);
+      Status down = cluster_.Down(cluster_name_);
       EXPECT_TRUE(down.ok()) << down.ToString();
     }
   }
@@ -135,6 +136,9 @@ class ClockIntegrationTest : public ::testing::Test {
   cluster::LocalCluster cluster_;
   bool up_ = false;
   ShimmedRedis target_;
+  // What SetUp and TearDown drive: target_ unless a fixture below says else.
+  Target* under_test_ = &target_;
+  std::string cluster_name_ = kCluster;
   NemesisContext ctx_;
   std::vector<std::string> hosts_;
 };
@@ -202,6 +206,54 @@ TEST_F(ClockIntegrationTest, RedisTimeFollowsBumpsStrobesAndHeals) {
     EXPECT_EQ(*offset, 0) << "n" << k;
     EXPECT_LT(std::abs(Skew(k)), 1.0) << "n" << k;
   }
+}
+
+// The real Redis target (the `redis` mode, as `faultline test --target redis
+// --nemesis clock` runs it) opted in to the shim: Setup and a Start after a
+// kill both run redis-server under it. Its own 2-node cluster "rc2".
+class RedisTargetClockTest : public ClockIntegrationTest {
+ protected:
+  RedisTargetClockTest() {
+    RedisOptions options;
+    options.mode = RedisMode::kPlain;
+    options.ports.server = kPort;
+    auto made = MakeRedisTarget(options);
+    if (made.ok()) redis_ = std::move(*made);
+    under_test_ = redis_.get();
+    cluster_name_ = "rc2";
+  }
+  std::unique_ptr<Target> redis_;
+};
+
+TEST_F(RedisTargetClockTest, SetupAndRestartRunUnderTheShim) {
+  ASSERT_NE(redis_, nullptr);
+  ASSERT_NE(redis_->clock_shim(), nullptr);
+  auto plan = ChooseClockMechanism(*redis_, hosts_);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->mechanism, ClockMechanism::kShim);
+  auto made = MakeClockNemesis(*redis_, *plan);  // enables the shim
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  Nemesis& nemesis = **made;
+  Status setup = SetupAll(*redis_, ctx_.remotes, ctx_.cluster);
+  ASSERT_TRUE(setup.ok()) << setup.ToString();
+  ASSERT_TRUE(nemesis.Setup(ctx_).ok());
+  EXPECT_LT(std::abs(Skew(1)), 1.0);
+  EXPECT_LT(std::abs(Skew(2)), 1.0);
+
+  ASSERT_EQ(Invoke(nemesis, "bump", Json{{"n2", 90000}}).type, OpType::kOk);
+  EXPECT_NEAR(Skew(2), 90.0, 1.0);
+  EXPECT_LT(std::abs(Skew(1)), 1.0);
+
+  // Kill and Start (the kill nemesis's path): the new process is under the
+  // shim too, at its node's offset.
+  ASSERT_NE(redis_->killable(), nullptr);
+  ASSERT_TRUE(redis_->killable()->Kill(Node(2)).ok());
+  Status started = redis_->killable()->Start(Node(2));
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  EXPECT_NEAR(Skew(2), 90.0, 1.0);
+
+  ASSERT_TRUE(nemesis.Teardown(ctx_).ok());
+  EXPECT_LT(std::abs(Skew(2)), 1.0);
 }
 
 }  // namespace

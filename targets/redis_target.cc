@@ -1,11 +1,13 @@
 #include "targets/redis_target.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <thread>
 #include <utility>
 
+#include "nemesis/clock_shim/clock_support.h"
 #include "targets/client.h"
 #include "targets/redis_client.h"
 
@@ -45,6 +47,7 @@ class RedisTarget final : public Target,
                           public Pausable,
                           public HasLogFiles,
                           public HasPrimaries,
+                          public ClockShimmable,
                           public RegisterClientFactory,
                           public SetClientFactory,
                           public LockClientFactory {
@@ -59,6 +62,9 @@ class RedisTarget final : public Target,
   Pausable* pausable() override { return this; }
   HasLogFiles* log_files() override { return this; }
   HasPrimaries* primaries() override { return this; }
+  // redis-server and redis-sentinel read the wall clock through libc.
+  ClockShimmable* clock_shim() override { return this; }
+  void EnableClockShim() override { shim_ = true; }
   RegisterClientFactory* register_clients() override { return plain() ? nullptr : this; }
   SetClientFactory* set_clients() override { return plain() ? nullptr : this; }
   LockClientFactory* lock_clients() override { return plain() ? this : nullptr; }
@@ -93,10 +99,12 @@ class RedisTarget final : public Target,
         return Context(ctx, "writing " + files->sentinel_conf, st);
       }
     }
-    Result<int> pid = StartDaemon(ctx.remote, RedisServerSpec(options_, *files, sudo));
+    Result<std::vector<std::pair<std::string, std::string>>> shim_env = ShimEnv(ctx);
+    if (!shim_env.ok()) return Context(ctx, "preparing the clock shim", shim_env.status());
+    Result<int> pid = StartDaemon(ctx.remote, RedisServerSpec(options_, *files, sudo, *shim_env));
     if (!pid.ok()) return Context(ctx, "starting redis-server", pid.status());
     if (sentinel()) {
-      Result<int> spid = StartDaemon(ctx.remote, SentinelSpec(*files, sudo));
+      Result<int> spid = StartDaemon(ctx.remote, SentinelSpec(*files, sudo, *shim_env));
       if (!spid.ok()) return Context(ctx, "starting redis-sentinel", spid.status());
     }
     if (cluster() && files->first) {
@@ -122,7 +130,10 @@ class RedisTarget final : public Target,
   Status Start(const NodeContext& ctx) override {
     Result<RedisNodeFiles> files = DescribeRedisNode(options_, ctx);
     if (!files.ok()) return files.status();
-    Result<int> pid = StartDaemon(ctx.remote, RedisServerSpec(options_, *files, ctx.cluster.sudo));
+    Result<std::vector<std::pair<std::string, std::string>>> shim_env = ShimEnv(ctx);
+    if (!shim_env.ok()) return Context(ctx, "preparing the clock shim", shim_env.status());
+    Result<int> pid =
+        StartDaemon(ctx.remote, RedisServerSpec(options_, *files, ctx.cluster.sudo, *shim_env));
     if (!pid.ok()) return Context(ctx, "restarting redis-server", pid.status());
     return Await(ctx, *files, /*healthy=*/false, options_.start_deadline);
   }
@@ -311,9 +322,20 @@ class RedisTarget final : public Target,
     return c;
   }
 
-  DaemonSpec SentinelSpec(const RedisNodeFiles& files, bool sudo) const {
+  // The clock shim's environment when it is enabled, else none. Prepared on
+  // every start: the offset file lives outside the redis directory (Setup's
+  // wipe keeps it), and a restarted server takes up its node's current skew.
+  Result<std::vector<std::pair<std::string, std::string>>> ShimEnv(const NodeContext& ctx) {
+    if (!shim_) return std::vector<std::pair<std::string, std::string>>{};
+    return clock::PrepareClockShim(ctx.remote, ctx.data_dir(), ctx.cluster.sudo);
+  }
+
+  // The Sentinel is a process of the node too: it runs on the node's clock.
+  DaemonSpec SentinelSpec(const RedisNodeFiles& files, bool sudo,
+                          const std::vector<std::pair<std::string, std::string>>& extra_env) const {
     DaemonSpec spec;
     spec.argv = {options_.sentinel_binary, files.sentinel_conf};
+    spec.env = extra_env;
     spec.pidfile = files.sentinel_pid;
     spec.logfile = files.sentinel_log;
     spec.workdir = files.dir;
@@ -430,6 +452,7 @@ class RedisTarget final : public Target,
   }
 
   RedisOptions options_;
+  std::atomic<bool> shim_{false};  // set before Setup, read by every start
   std::mutex mu_;
   std::vector<NodeInfo> nodes_;  // the test's nodes, from Setup
 };
@@ -453,13 +476,15 @@ std::string RedisTargetName(RedisMode mode) {
   return "redis";
 }
 
-DaemonSpec RedisServerSpec(const RedisOptions& options, const RedisNodeFiles& files, bool sudo) {
+DaemonSpec RedisServerSpec(const RedisOptions& options, const RedisNodeFiles& files, bool sudo,
+                           const std::vector<std::pair<std::string, std::string>>& extra_env) {
   DaemonSpec spec;
   spec.argv = {options.server_binary, files.server_conf};
   spec.pidfile = files.server_pid;
   spec.logfile = files.server_log;
   spec.workdir = files.dir;
   spec.env = options.server_env;
+  spec.env.insert(spec.env.end(), extra_env.begin(), extra_env.end());
   spec.sudo = sudo;
   spec.min_uptime = milliseconds(100);
   return spec;

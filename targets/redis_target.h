@@ -131,7 +131,9 @@ struct RedisNodeFiles {
 Result<RedisNodeFiles> DescribeRedisNode(const RedisOptions& options, const NodeContext& node);
 
 // The one place redis-server's command line and environment are made (so
-// that a preload or an environment variable can be added for all starts).
-DaemonSpec RedisServerSpec(const RedisOptions& options, const RedisNodeFiles& files, bool sudo);
+// that a preload or an environment variable can be added for all starts):
+// options.server_env, then extra_env (the clock shim's, when enabled).
+DaemonSpec RedisServerSpec(const RedisOptions& options, const RedisNodeFiles& files, bool sudo,
+                           const std::vector<std::pair<std::string, std::string>>& extra_env = {});
 
 }  // namespace faultline

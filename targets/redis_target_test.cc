@@ -100,6 +100,20 @@ TEST(RedisTargetTest, ServerSpecIsTheOnePlaceForEnvironment) {
   EXPECT_EQ(spec.env, options.server_env);
   EXPECT_EQ(spec.pidfile, files->server_pid);
   EXPECT_EQ(spec.logfile, files->server_log);
+  // The clock shim's environment comes after the configured one.
+  DaemonSpec shimmed = RedisServerSpec(options, *files, false, {{"FAULTLINE_CLOCK_FILE", "/o"}});
+  EXPECT_EQ(shimmed.env, (std::vector<std::pair<std::string, std::string>>{
+                             {"LD_PRELOAD", "/usr/lib/x.so"}, {"FAULTLINE_CLOCK_FILE", "/o"}}));
+}
+
+TEST(RedisTargetTest, EveryModeRunsUnderTheClockShim) {
+  for (RedisMode mode : {RedisMode::kSentinel, RedisMode::kPlain, RedisMode::kCluster}) {
+    RedisOptions options;
+    options.mode = mode;
+    auto t = MakeRedisTarget(options);
+    ASSERT_TRUE(t.ok());
+    EXPECT_NE((*t)->clock_shim(), nullptr) << RedisTargetName(mode);
+  }
 }
 
 TEST(RedisTargetTest, BadNodesAndOptionsAreNamed) {

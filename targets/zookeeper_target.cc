@@ -9,11 +9,13 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <atomic>
 #include <cstring>
 #include <thread>
 #include <utility>
 
 #include "harness/control/node_util.h"
+#include "nemesis/clock_shim/clock_support.h"
 #include "targets/client.h"
 
 namespace faultline {
@@ -51,6 +53,7 @@ class ZooKeeperTarget final : public Target,
                               public Pausable,
                               public HasLogFiles,
                               public HasPrimaries,
+                              public ClockShimmable,
                               public RegisterClientFactory,
                               public SetClientFactory,
                               public LockClientFactory {
@@ -68,6 +71,9 @@ class ZooKeeperTarget final : public Target,
   Pausable* pausable() override { return this; }
   HasLogFiles* log_files() override { return this; }
   HasPrimaries* primaries() override { return this; }
+  // The JVM reads the wall clock through libc (System.currentTimeMillis).
+  ClockShimmable* clock_shim() override { return this; }
+  void EnableClockShim() override { shim_ = true; }
   RegisterClientFactory* register_clients() override { return this; }
   SetClientFactory* set_clients() override { return this; }
   LockClientFactory* lock_clients() override { return this; }
@@ -95,7 +101,9 @@ class ZooKeeperTarget final : public Target,
         !st.ok()) {
       return Context(ctx, "writing " + member->myid_file, st);
     }
-    Result<int> pid = StartDaemon(ctx.remote, Spec(*member, sudo));
+    Result<DaemonSpec> spec = Spec(ctx, *member);
+    if (!spec.ok()) return Context(ctx, "preparing the clock shim", spec.status());
+    Result<int> pid = StartDaemon(ctx.remote, *spec);
     if (!pid.ok()) return Context(ctx, "starting zookeeper", pid.status());
     return Await(ctx, *member, /*require_quorum=*/true, options_.setup_deadline);
   }
@@ -117,7 +125,9 @@ class ZooKeeperTarget final : public Target,
   Status Start(const NodeContext& ctx) override {
     Result<ZooKeeperMember> member = DescribeZooKeeperMember(options_, ctx);
     if (!member.ok()) return member.status();
-    Result<int> pid = StartDaemon(ctx.remote, Spec(*member, ctx.cluster.sudo));
+    Result<DaemonSpec> spec = Spec(ctx, *member);
+    if (!spec.ok()) return Context(ctx, "preparing the clock shim", spec.status());
+    Result<int> pid = StartDaemon(ctx.remote, *spec);
     if (!pid.ok()) return Context(ctx, "restarting zookeeper", pid.status());
     return Await(ctx, *member, /*require_quorum=*/false, options_.start_deadline);
   }
@@ -175,13 +185,22 @@ class ZooKeeperTarget final : public Target,
     return stop;
   }
 
-  static DaemonSpec Spec(const ZooKeeperMember& member, bool sudo) {
+  // The JVM is started directly (argv[0] is java, no wrapper script), so the
+  // clock shim's environment, when enabled, reaches the java process itself.
+  // Prepared on every start: the offset file lives outside member.dir (the
+  // wipe keeps it), and a restarted server takes up its node's current skew.
+  Result<DaemonSpec> Spec(const NodeContext& ctx, const ZooKeeperMember& member) {
     DaemonSpec spec;
     spec.argv = member.argv;
     spec.pidfile = member.pid_file;
     spec.logfile = member.log_file;
     spec.workdir = member.dir;
-    spec.sudo = sudo;
+    spec.sudo = ctx.cluster.sudo;
+    if (shim_) {
+      auto env = clock::PrepareClockShim(ctx.remote, ctx.data_dir(), ctx.cluster.sudo);
+      if (!env.ok()) return env.status();
+      spec.env = *env;
+    }
     return spec;
   }
 
@@ -259,6 +278,7 @@ class ZooKeeperTarget final : public Target,
   }
 
   ZooKeeperOptions options_;
+  std::atomic<bool> shim_{false};  // set before Setup, read by every start
 };
 
 Status ValidPort(int port, const std::string& field) {

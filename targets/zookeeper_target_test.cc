@@ -303,6 +303,40 @@ TEST_F(ZooKeeperTargetTest, KillStartTeardownPauseAndLogs) {
                                              "/var/lib/faultline/node/zookeeper/zoo.cfg"}));
 }
 
+TEST_F(ZooKeeperTargetTest, UnderTheClockShimTheJvmItselfGetsItsEnvironment) {
+  four_.Answer([](const std::string&, int, const std::string& word) -> Result<std::string> {
+    return std::string(word == "ruok" ? "imok" : kNotServing);
+  });
+  auto target = MakeTarget();
+  ASSERT_NE(target->clock_shim(), nullptr);
+  ASSERT_TRUE(target->killable()->Start(Ctx(0)).ok());
+  EXPECT_EQ(remote_.CountContaining("LD_PRELOAD"), 0) << "not before EnableClockShim";
+
+  target->clock_shim()->EnableClockShim();
+  remote_.ClearRecorded();
+  ASSERT_TRUE(target->killable()->Start(Ctx(0)).ok());
+  std::string start;
+  for (const std::string& r : remote_.rendered()) {
+    if (r.find("setsid env") != std::string::npos) start = r;
+  }
+  EXPECT_NE(start.find("LD_PRELOAD="), std::string::npos) << start;
+  EXPECT_NE(start.find("FAULTLINE_CLOCK_FILE=/var/lib/faultline/node/faultline-clock/offset"),
+            std::string::npos)
+      << start;
+  std::vector<std::string> argv = StartedArgv();
+  ASSERT_FALSE(argv.empty());
+  // env's assignments, then the JVM itself: no wrapper script in between.
+  auto program = std::find_if(argv.begin(), argv.end(),
+                              [](const std::string& a) { return a.find('=') == std::string::npos; });
+  ASSERT_NE(program, argv.end());
+  EXPECT_EQ(*program, "java");
+  EXPECT_EQ(program - argv.begin(), 2) << "LD_PRELOAD and FAULTLINE_CLOCK_FILE";
+  // Teardown leaves the clock files alone (the nemesis owns them).
+  remote_.ClearRecorded();
+  ASSERT_TRUE(target->Teardown(Ctx(0)).ok());
+  EXPECT_EQ(remote_.CountContaining("faultline-clock"), 0);
+}
+
 TEST_F(ZooKeeperTargetTest, PrimariesAreTheNodesWhoseSrvrSaysLeader) {
   four_.Answer([](const std::string& host, int, const std::string&) -> Result<std::string> {
     if (host == "10.0.0.1") return Status::Unreachable("refused");
