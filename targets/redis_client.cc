@@ -54,6 +54,13 @@ class Link {
   virtual Outcome Run(const std::string& key, const std::vector<std::string>& argv) = 0;
   // A command on the connection the last Run used (no reconnect), e.g. WAIT.
   virtual Outcome RunOnSame(const std::vector<std::string>& argv) = 0;
+  // A read that must see the system's settled state (a set read: the set
+  // checker takes a key's last read as its final state). Run's connection
+  // may be to an old primary the Sentinels have not demoted yet, e.g. just
+  // after a partition heals, so this asks every Sentinel first. Default: Run.
+  virtual Outcome RunOnAgreedPrimary(const std::string& key, const std::vector<std::string>& argv) {
+    return Run(key, argv);
+  }
 };
 
 // A connection to the current primary, found through the Sentinels.
@@ -62,7 +69,10 @@ class PrimaryLink final : public Link {
   explicit PrimaryLink(const RedisClientConfig& config) : config_(config) {}
 
   void Bind(const NodeInfo& node) override { node_ = node; }
-  void Drop() override { conn_.reset(); }
+  void Drop() override {
+    conn_.reset();
+    agreed_conn_.reset();
+  }
 
   // Runs `argv` on the primary. Any error reply drops the connection (a
   // READONLY means the primary changed): the next command asks again.
@@ -92,7 +102,68 @@ class PrimaryLink final : public Link {
     return out;
   }
 
+  // On the primary a majority of all the Sentinels name, over a connection of
+  // its own, so that writes keep the routing Sentinel-aware libraries have.
+  Outcome RunOnAgreedPrimary(const std::string&, const std::vector<std::string>& argv) override {
+    Outcome out;
+    Result<std::pair<std::string, int>> agreed = AgreedPrimary();
+    if (!agreed.ok()) {
+      out.reply = agreed.status();
+      return out;
+    }
+    if (agreed_conn_ == nullptr || agreed_addr_ != *agreed) {
+      agreed_conn_.reset();
+      Result<std::unique_ptr<RedisConnection>> conn =
+          ConnectToPrimary(agreed->first, agreed->second, "a majority of the sentinels");
+      if (!conn.ok()) {
+        out.reply = conn.status();
+        return out;
+      }
+      agreed_conn_ = std::move(*conn);
+      agreed_addr_ = *agreed;
+    }
+    out.sent = true;
+    out.reply = agreed_conn_->Command(argv);
+    if (!out.reply.ok() || out.reply->is_error()) agreed_conn_.reset();
+    return out;
+  }
+
  private:
+  // The primary named by more than half of all the configured Sentinels.
+  Result<std::pair<std::string, int>> AgreedPrimary() {
+    const std::vector<RedisEndpoint> sentinels =
+        config_.sentinels ? config_.sentinels(node_) : std::vector<RedisEndpoint>{};
+    std::map<std::pair<std::string, int>, size_t> votes;
+    std::string named;
+    for (const RedisEndpoint& s : sentinels) {
+      Result<std::pair<std::string, int>> primary =
+          AskSentinelForPrimary(config_.connector, s, config_.master_name, config_.timeouts);
+      named += (named.empty() ? "" : ", ") + s.node + ": " +
+               (primary.ok() ? primary->first + ":" + std::to_string(primary->second)
+                             : primary.status().ToString());
+      if (primary.ok() && 2 * ++votes[*primary] > sentinels.size()) return *primary;
+    }
+    if (sentinels.empty()) return Status::Unreachable("no primary: no sentinels configured");
+    return Status::Unreachable("no primary named by a majority of the " +
+                               std::to_string(sentinels.size()) + " sentinels (" + named + ")");
+  }
+
+  // A connection to host:port once ROLE confirms it is a primary.
+  Result<std::unique_ptr<RedisConnection>> ConnectToPrimary(const std::string& host, int port,
+                                                            const std::string& named_by) {
+    Result<std::unique_ptr<RedisConnection>> conn = config_.connector(host, port, config_.timeouts);
+    if (!conn.ok()) return conn.status();
+    // The Sentinel may name a primary that has been demoted since.
+    Result<RedisReply> role = (*conn)->Command({"ROLE"});
+    if (!role.ok() || role->type != RedisReply::Type::kArray || role->elements.empty() ||
+        role->elements[0].str != "master") {
+      return Status::Unreachable(host + ":" + std::to_string(port) + " named by " + named_by +
+                                 " is not a primary (" +
+                                 (role.ok() ? role->ToString() : role.status().ToString()) + ")");
+    }
+    return conn;
+  }
+
   Status Connect() {
     std::string errors;
     const std::vector<RedisEndpoint> sentinels =
@@ -105,19 +176,9 @@ class PrimaryLink final : public Link {
         continue;
       }
       Result<std::unique_ptr<RedisConnection>> conn =
-          config_.connector(primary->first, primary->second, config_.timeouts);
+          ConnectToPrimary(primary->first, primary->second, "the sentinel on " + s.node);
       if (!conn.ok()) {
         errors += (errors.empty() ? "" : "; ") + conn.status().ToString();
-        continue;
-      }
-      // The Sentinel may name a primary that has been demoted since.
-      Result<RedisReply> role = (*conn)->Command({"ROLE"});
-      if (!role.ok() || role->type != RedisReply::Type::kArray || role->elements.empty() ||
-          role->elements[0].str != "master") {
-        errors += (errors.empty() ? "" : "; ") + primary->first + ":" +
-                  std::to_string(primary->second) + " named by the sentinel on " + s.node +
-                  " is not a primary (" + (role.ok() ? role->ToString() : role.status().ToString()) +
-                  ")";
         continue;
       }
       conn_ = std::move(*conn);
@@ -130,6 +191,8 @@ class PrimaryLink final : public Link {
   const RedisClientConfig& config_;
   NodeInfo node_;
   std::unique_ptr<RedisConnection> conn_;
+  std::unique_ptr<RedisConnection> agreed_conn_;
+  std::pair<std::string, int> agreed_addr_;
 };
 
 
@@ -404,7 +467,7 @@ class SetClient final : public SentinelClientBase {
       return FinishWrite(op, out, op.value);
     }
     if (op.f == "read") {
-      Outcome out = link_->Run(key, {"SMEMBERS", key});
+      Outcome out = link_->RunOnAgreedPrimary(key, {"SMEMBERS", key});
       if (!out.reply.ok() || out.reply->is_error()) return FailRead(op, out);
       if (out.reply->type != RedisReply::Type::kArray) {
         return CompleteFail(op, node_.name, "redis: unexpected reply " + out.reply->ToString());

@@ -216,6 +216,45 @@ TEST_F(RedisSentinelClientTest, SetAddsAndReads) {
   EXPECT_EQ(c->Invoke(MakeOp(0, "read", Json(), 0)).value, Json::array({12, 3}));
 }
 
+// Just after a heal: the old primary h1 has not been demoted yet (ROLE still
+// says master, so the writer's connection stays there), the Sentinel on n1
+// still names it, but the two others name h2. A set read goes to h2, the
+// primary a majority agree on; adds keep the writer's connection.
+TEST_F(RedisSentinelClientTest, SetReadsGoToThePrimaryAMajorityOfSentinelsName) {
+  std::map<std::string, std::set<std::string>> members;  // per server address
+  std::map<std::string, std::string> named = {
+      {"s-n1:26379", "h1"}, {"s-n2:26379", "h1"}, {"s-n3:26379", "h1"}};
+  fake_.handler = [&](const std::string& a, const std::vector<std::string>& argv) -> Result<RedisReply> {
+    if (a.rfind("s-", 0) == 0) return Primary(named[a], 6379);
+    if (argv[0] == "ROLE") return Master();  // both believe they are primaries
+    if (argv[0] == "SADD") return RedisReply::Integer(members[a].insert(argv[2]).second);
+    std::vector<RedisReply> out;
+    for (const std::string& m : members[a]) out.push_back(RedisReply::String(m));
+    return RedisReply::Array(out);
+  };
+  auto c = MakeRedisSentinelSetClient(Config());
+  ASSERT_TRUE(c->Open({"n1", "h1", ""}).ok());
+  ASSERT_EQ(c->Invoke(MakeOp(0, "add", 1, 0)).type, OpType::kOk);
+  EXPECT_EQ(c->Invoke(MakeOp(0, "read", Json(), 0)).value, Json::array({1}));
+  named["s-n2:26379"] = "h2";
+  named["s-n3:26379"] = "h2";  // failover: h2 was promoted, h1 not yet told
+  members["h2:6379"] = {"1", "7"};
+  ASSERT_EQ(c->Invoke(MakeOp(0, "add", 2, 0)).type, OpType::kOk);
+  EXPECT_EQ(fake_.log.back().first, "h1:6379") << "the writer stays on its connection";
+  Op read = c->Invoke(MakeOp(0, "read", Json(), 0));
+  EXPECT_EQ(read.type, OpType::kOk);
+  EXPECT_EQ(read.value, Json::array({1, 7})) << "read on h2, not the stale h1";
+  EXPECT_EQ(fake_.log.back().first, "h2:6379");
+  // No majority (one each, one unreachable): the read fails, it had no effect.
+  named["s-n2:26379"] = "h1";
+  fake_.down = {"s-n1:26379"};
+  Op split = c->Invoke(MakeOp(0, "read", Json(), 0));
+  EXPECT_EQ(split.type, OpType::kFail);
+  EXPECT_NE(split.error.get<std::string>().find("no primary named by a majority"),
+            std::string::npos)
+      << split.error.dump();
+}
+
 // Lock instances: a map per address of key -> token, with SET NX and the
 // compare-and-delete script.
 class FakeLockServers {
