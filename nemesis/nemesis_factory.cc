@@ -5,6 +5,7 @@
 
 #include "nemesis/clock_nemesis.h"
 #include "nemesis/composite_nemesis.h"
+#include "nemesis/packet_loss_nemesis.h"
 #include "nemesis/partition_nemesis.h"
 #include "nemesis/process_nemesis.h"
 #include "nemesis/util.h"
@@ -27,7 +28,7 @@ std::string Trim(std::string_view s) {
 
 }  // namespace
 
-std::vector<std::string> NemesisKinds() { return {"partition", "kill", "pause", "clock"}; }
+std::vector<std::string> NemesisKinds() { return {"partition", "kill", "pause", "clock", "packet-loss"}; }
 
 Result<std::vector<std::string>> ParseNemesisList(std::string_view text) {
   const std::string whole = Trim(text);
@@ -66,6 +67,7 @@ Result<std::unique_ptr<Nemesis>> MakeNemesis(const std::vector<std::string>& nam
   }
   std::vector<std::unique_ptr<Nemesis>> children;
   if (wanted.count("partition")) children.push_back(MakePartitionNemesis());
+  if (wanted.count("packet-loss")) children.push_back(MakePacketLossNemesis());
   for (const auto& [name, make] :
        {std::pair{"pause", &MakePauseNemesis}, std::pair{"kill", &MakeKillNemesis}}) {
     if (!wanted.count(name)) continue;

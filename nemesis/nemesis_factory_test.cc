@@ -20,7 +20,7 @@ TEST(NemesisFactoryTest, ParsesTheCliList) {
   EXPECT_EQ(unknown.status().code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(unknown.status().message(),
             "unknown nemesis \"meteor\"; expected a comma-separated list of partition, kill, "
-            "pause, clock (or none)");
+            "pause, clock, packet-loss (or none)");
   EXPECT_NE(ParseNemesisList("kill,,pause").status().message().find("empty entry"),
             std::string::npos);
 }

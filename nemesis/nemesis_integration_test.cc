@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "harness/control/nodes_file.h"
 #include "harness/control/partition.h"
 #include "nemesis/nemesis_factory.h"
+#include "nemesis/packet_loss_nemesis.h"
 #include "nemesis/partition_nemesis.h"
 #include "nemesis/process_nemesis.h"
 
@@ -146,6 +148,16 @@ class NemesisIntegrationTest : public ::testing::Test {
     return Sh(from, "timeout 2 bash -c 'exec 3<>/dev/tcp/" + address + "/22'").ok();
   }
 
+  // How many of `tries` TCP connections from node `from` to node `to`'s sshd
+  // open within half a second (a lost SYN is retried only after 1 s).
+  int TcpConnects(int from, int to, int tries) {
+    const std::string& address = ctx_.cluster.nodes.at(static_cast<size_t>(to - 1)).host;
+    CommandResult r = Sh(from, "ok=0; for i in $(seq " + std::to_string(tries) +
+                                   "); do timeout 0.5 bash -c 'exec 3<>/dev/tcp/" + address +
+                                   "/22' 2>/dev/null && ok=$((ok+1)); done; echo $ok");
+    return std::atoi(r.out.c_str());
+  }
+
   Op Invoke(Nemesis& nemesis, const std::string& f, Json value = nullptr) {
     Op op;
     op.process = kNemesisProcess;
@@ -208,6 +220,30 @@ TEST_F(NemesisIntegrationTest, IsolatingN1BlocksTcpAndHealRestoresIt) {
     EXPECT_NE(Sh(k, "iptables -w -S FAULTLINE").exit_status, 0) << "chain left on n" << k;
     EXPECT_THAT(Sh(k, "iptables -w -S INPUT").out, ::testing::Not(HasSubstr("FAULTLINE")));
   }
+}
+
+TEST_F(NemesisIntegrationTest, PacketLossLosesAShareOfConnectsAndHealEndsIt) {
+  auto nemesis = MakePacketLossNemesis();
+  ASSERT_TRUE(nemesis->Setup(ctx_).ok());
+  constexpr int kTries = 40;
+  EXPECT_EQ(TcpConnects(1, 2, kTries), kTries);
+  // n2 loses half of what n1 sends it: about half the SYNs, so about half
+  // the connects miss the half-second deadline (binomial: 8..32 of 40 is
+  // beyond 3.7 standard deviations either way).
+  Op lossy = Invoke(*nemesis, kStartPacketLoss, Json::parse(R"({"rate":0.5,"links":{"n2":["n1"]}})"));
+  ASSERT_EQ(lossy.type, OpType::kOk) << lossy.error.dump();
+  EXPECT_THAT(Sh(2, "iptables -w -S FAULTLINE").out,
+              HasSubstr("-m statistic --mode random --probability 0.5"));
+  const int under_loss = TcpConnects(1, 2, kTries);
+  std::fprintf(stderr, "packet loss 0.5: %d of %d connects n1 -> n2 opened\n", under_loss, kTries);
+  EXPECT_GE(under_loss, 8);
+  EXPECT_LE(under_loss, 32);
+  EXPECT_EQ(TcpConnects(1, 3, 10), 10) << "n3 loses nothing";
+
+  Op stop = Invoke(*nemesis, kStopPacketLoss);
+  ASSERT_EQ(stop.type, OpType::kOk) << stop.error.dump();
+  EXPECT_EQ(TcpConnects(1, 2, kTries), kTries);
+  ASSERT_TRUE(nemesis->Teardown(ctx_).ok());
 }
 
 TEST_F(NemesisIntegrationTest, KillAndPauseRealProcessesThenHeal) {

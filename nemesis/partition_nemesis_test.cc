@@ -49,8 +49,14 @@ class PartitionNemesisTest : public ::testing::Test {
         continue;
       }
       out.emplace();
-      for (size_t i = 4; i < argv.size(); ++i) {
-        if (argv[i] != "--") out->insert(argv[i]);
+      // Pairs (address, probability), "--" between the families.
+      for (size_t i = 4; i + 1 < argv.size();) {
+        if (argv[i] == "--") {
+          ++i;
+          continue;
+        }
+        out->insert(argv[i]);
+        i += 2;
       }
     }
     return out;

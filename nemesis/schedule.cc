@@ -7,6 +7,7 @@
 #include "nemesis/clock_nemesis.h"
 #include "nemesis/grudge.h"
 #include "nemesis/nemesis_factory.h"
+#include "nemesis/packet_loss_nemesis.h"
 #include "nemesis/partition_nemesis.h"
 #include "nemesis/process_nemesis.h"
 #include "nemesis/util.h"
@@ -122,6 +123,8 @@ GenPtr NemesisGenerator(const std::vector<std::string>& kinds, gen::Duration int
     } else if (kind == "clock") {
       rounds.push_back(round(OneOf({gen::Once(gen::MakeOp(kBump)), gen::Once(gen::MakeOp(kStrobe))}),
                              gen::MakeOp(kReset)));
+    } else if (kind == "packet-loss") {
+      rounds.push_back(round(gen::Once(gen::MakeOp(kStartPacketLoss)), gen::MakeOp(kStopPacketLoss)));
     }
   }
   return gen::Nemesis(gen::Repeat(OneOf(std::move(rounds))));
@@ -131,6 +134,7 @@ GenPtr FinalHealGenerator(const std::vector<std::string>& kinds) {
   if (Status st = CheckKinds("FinalHealGenerator", kinds); !st.ok()) return gen::Invalid(st);
   std::vector<Op> ops;
   if (Has(kinds, "partition")) ops.push_back(gen::MakeOp(kStopPartition));
+  if (Has(kinds, "packet-loss")) ops.push_back(gen::MakeOp(kStopPacketLoss));
   if (Has(kinds, "pause")) ops.push_back(gen::MakeOp(kResume));
   if (Has(kinds, "kill")) ops.push_back(gen::MakeOp(kStart));
   if (Has(kinds, "clock")) ops.push_back(gen::MakeOp(kReset));

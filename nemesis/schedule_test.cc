@@ -123,6 +123,24 @@ TEST(ScheduleTest, FinalHealRecoversNetworkThenProcesses) {
   EXPECT_TRUE(Simulated(NemesisGenerator({}, seconds(1))).history.empty());
 }
 
+TEST(ScheduleTest, PacketLossStartsAndStopsAndIsHealedWithTheNetwork) {
+  auto schedule = NemesisGenerator({"packet-loss"}, seconds(1));
+  std::vector<std::string> fs;
+  for (const Op& op : Invocations(Simulated(gen::TimeLimit(seconds(10), schedule)).history)) {
+    fs.push_back(op.f);
+  }
+  ASSERT_GE(fs.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(fs[i], i % 2 == 0 ? "start-packet-loss" : "stop-packet-loss") << i;
+  }
+  std::vector<std::string> heal;
+  for (const Op& op :
+       Invocations(Simulated(FinalHealGenerator({"kill", "packet-loss", "partition"})).history)) {
+    heal.push_back(op.f);
+  }
+  EXPECT_EQ(heal, (std::vector<std::string>{"stop-partition", "stop-packet-loss", "start"}));
+}
+
 TEST(ScheduleTest, BadParametersAreGeneratorErrors) {
   gen::SimOptions options;
   auto error = [&](gen::GenPtr g) {

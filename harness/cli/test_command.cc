@@ -154,7 +154,8 @@ int RunTest(const Args& args) {
           "KEY=VALUE"));
   app.add_option("--workload", config.workload, "register, set, lock, lock-set, balance")
       ->capture_default_str();
-  app.add_option("--nemesis", nemesis, "comma-separated: partition, kill, pause, clock; or none")
+  app.add_option("--nemesis", nemesis,
+                 "comma-separated: partition, kill, pause, clock, packet-loss; or none")
       ->capture_default_str();
   std::optional<int> lock_ttl_s;
   app.add_option("--lock-ttl", lock_ttl_s,

@@ -1,5 +1,6 @@
 #include "harness/control/net.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -40,6 +41,29 @@ bool HearsIn(const Grudge& grudge, const std::string& node, const std::string& p
   return it == grudge.end() || it->second.count(peer) == 0;
 }
 
+// InvalidArgument naming the node or rate that `plan` gets wrong.
+Status CheckLossPlan(const std::vector<std::string>& names, const LossPlan& plan) {
+  auto known = [&](const std::string& n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  };
+  for (const auto& [node, l] : plan) {
+    if (!known(node)) {
+      return Status::InvalidArgument("the loss plan names node " + node +
+                                     ", which is not in the test");
+    }
+    for (const std::string& peer : l.from) {
+      if (!known(peer)) {
+        return Status::InvalidArgument("the loss plan names node " + peer +
+                                       ", which is not in the test");
+      }
+    }
+    if (Status st = CheckLossRate(l.rate); !st.ok()) {
+      return Status::InvalidArgument("the loss plan for node " + node + ": " + st.message());
+    }
+  }
+  return Status::Ok();
+}
+
 class IptablesNet final : public Net {
  public:
   explicit IptablesNet(std::vector<NetNode> nodes)
@@ -76,6 +100,7 @@ class IptablesNet final : public Net {
       outcomes.emplace_back(nodes_[i].name, s);
     }
     grudge_.clear();
+    loss_.clear();
     if (Status s = MergeErrors("healing the network (iptables)", outcomes); !s.ok()) return s;
     return leftovers;
   }
@@ -91,7 +116,26 @@ class IptablesNet final : public Net {
     }
     // Recorded first: after a partial failure some nodes may drop traffic.
     grudge_ = grudge;
-    return ApplyGrudge(remotes, addresses, grudge);
+    return ApplyFaults(remotes, addresses, grudge_, loss_);
+  }
+
+  Status Lose(const LossPlan& plan) override {
+    std::lock_guard lock(mu_);
+    if (!usable_.ok()) return usable_;
+    if (Status st = CheckLossPlan(names_, plan); !st.ok()) return st;
+    std::map<std::string, std::shared_ptr<Remote>> remotes;
+    std::map<std::string, std::string> addresses;
+    for (const NetNode& n : nodes_) {
+      remotes[n.name] = n.remote;
+      addresses[n.name] = n.address;
+    }
+    loss_ = plan;
+    return ApplyFaults(remotes, addresses, grudge_, loss_);
+  }
+
+  LossPlan loss() const override {
+    std::lock_guard lock(mu_);
+    return loss_;
   }
 
   Status Heal() override {
@@ -99,7 +143,10 @@ class IptablesNet final : public Net {
     if (!usable_.ok()) return Status::Ok();
     Status s = OnEach("healing the network", names_,
                       [&](size_t i) { return faultline::Heal(*nodes_[i].remote); });
-    if (s.ok()) grudge_.clear();
+    if (s.ok()) {
+      grudge_.clear();
+      loss_.clear();
+    }
     return s;
   }
 
@@ -108,7 +155,10 @@ class IptablesNet final : public Net {
     if (!usable_.ok()) return Status::Ok();
     Status s = OnEach("removing the partition chain", names_,
                       [&](size_t i) { return RemoveChain(*nodes_[i].remote); });
-    if (s.ok()) grudge_.clear();
+    if (s.ok()) {
+      grudge_.clear();
+      loss_.clear();
+    }
     return s;
   }
 
@@ -123,6 +173,7 @@ class IptablesNet final : public Net {
   Status usable_;
   mutable std::mutex mu_;
   Grudge grudge_;
+  LossPlan loss_;
 };
 
 class MemoryNet final : public Net {
@@ -138,7 +189,14 @@ class MemoryNet final : public Net {
     for (const auto& [node, peers] : grudge_) {
       if (!peers.empty()) leftovers.push_back(node);
     }
+    for (const auto& [node, l] : loss_) {
+      if (!l.from.empty() && l.rate > 0 &&
+          std::find(leftovers.begin(), leftovers.end(), node) == leftovers.end()) {
+        leftovers.push_back(node);
+      }
+    }
     grudge_.clear();
+    loss_.clear();
     return leftovers;
   }
 
@@ -159,9 +217,25 @@ class MemoryNet final : public Net {
     return Status::Ok();
   }
 
+  Status Lose(const LossPlan& plan) override {
+    std::lock_guard lock(mu_);
+    if (Status st = CheckLossPlan(std::vector<std::string>(names_.begin(), names_.end()), plan);
+        !st.ok()) {
+      return st;
+    }
+    loss_ = plan;
+    return Status::Ok();
+  }
+
+  LossPlan loss() const override {
+    std::lock_guard lock(mu_);
+    return loss_;
+  }
+
   Status Heal() override {
     std::lock_guard lock(mu_);
     grudge_.clear();
+    loss_.clear();
     return Status::Ok();
   }
 
@@ -176,6 +250,7 @@ class MemoryNet final : public Net {
   const std::set<std::string> names_;
   mutable std::mutex mu_;
   Grudge grudge_;
+  LossPlan loss_;  // recorded only: in-memory targets do not model loss
 };
 
 }  // namespace

@@ -12,6 +12,11 @@
 //              an op crosses from one node to another, so they honour
 //              partitions as a real system would (ops across a cut time out).
 //
+// Packet loss (Lose; a LossPlan, partition.h) is kept beside the partition:
+// each node's FAULTLINE chain holds both its partition DROPs and its random
+// (statistic-match) DROPs, and Heal removes both. The memory Net records the
+// plan but does not model loss: Hears() stays true across a lossy link.
+//
 // Lifecycle: Reset() once before the target is set up (heals whatever an
 // earlier, killed controller left behind and reports where it found some);
 // Drop / Heal while the test runs; Teardown() at the end. Every method but
@@ -52,7 +57,15 @@ class Net {
   // first node's error, naming it (the partition may then be partly made).
   virtual Status Drop(const Grudge& grudge) = 0;
 
-  // Every node hears every other again. Idempotent.
+  // Replaces the packet loss in force with `plan` (the partition stays).
+  // InvalidArgument when it names an unknown node, a rate outside 0..1, or
+  // the Net is unusable; otherwise the first node's error, naming it.
+  virtual Status Lose(const LossPlan& plan) = 0;
+
+  // The loss plan in force (empty after Heal).
+  virtual LossPlan loss() const = 0;
+
+  // Every node hears every other again, with no loss. Idempotent.
   virtual Status Heal() = 0;
 
   // Heal, and remove what the Net left on the nodes (the iptables chain).

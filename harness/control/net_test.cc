@@ -80,12 +80,53 @@ TEST(IptablesNetTest, DropSendsEachNodeItsRules) {
   EXPECT_TRUE(net->Hears("n1", "n3"));
 }
 
+TEST(MemoryNetTest, LoseRecordsThePlanButEveryoneStillHears) {
+  auto net = MakeMemoryNet({"n1", "n2"});
+  ASSERT_TRUE(net->Lose({{"n1", {{"n2"}, 0.5}}}).ok());
+  EXPECT_EQ(net->loss().at("n1").rate, 0.5);
+  EXPECT_TRUE(net->Hears("n1", "n2"));
+  EXPECT_EQ(net->Lose({{"n1", {{"n2"}, 1.2}}}).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(net->Lose({{"n1", {{"n7"}, 0.2}}}).code(), Status::Code::kInvalidArgument);
+  ASSERT_TRUE(net->Heal().ok());
+  EXPECT_TRUE(net->loss().empty());
+}
+
+TEST(IptablesNetTest, LoseKeepsThePartitionAndHealClearsBoth) {
+  std::vector<std::shared_ptr<FakeRemote>> fakes;
+  auto net = MakeIptablesNet(Nodes(&fakes, {"10.0.0.1", "10.0.0.2", "10.0.0.3"}));
+  ASSERT_TRUE(net->Drop({{"n1", {"n2"}}}).ok());
+  ASSERT_TRUE(net->Lose({{"n1", {{"n3"}, 0.4}}, {"n2", {{"n1", "n3"}, 0.4}}}).ok());
+  // n1's chain: the partition's DROP of n2 and a random DROP of n3, in one command.
+  const std::string n1 = fakes[0]->rendered().back();
+  EXPECT_NE(n1.find("10.0.0.2 1"), std::string::npos) << n1;
+  EXPECT_NE(n1.find("10.0.0.3 0.400000"), std::string::npos) << n1;
+  EXPECT_NE(n1.find("--mode random --probability"), std::string::npos) << n1;
+  EXPECT_NE(fakes[1]->rendered().back().find("10.0.0.1 0.400000 10.0.0.3 0.400000"),
+            std::string::npos)
+      << fakes[1]->rendered().back();
+  EXPECT_FALSE(net->Hears("n1", "n2"));
+  EXPECT_TRUE(net->Hears("n1", "n3"));  // lossy, not cut
+  // A new partition keeps the loss.
+  ASSERT_TRUE(net->Drop({}).ok());
+  EXPECT_NE(fakes[0]->rendered().back().find("10.0.0.3 0.400000"), std::string::npos);
+  EXPECT_EQ(fakes[0]->rendered().back().find("10.0.0.2 1"), std::string::npos);
+  // Bad plans are refused before any node is touched.
+  const size_t before = fakes[2]->commands().size();
+  EXPECT_EQ(net->Lose({{"n3", {{"n1"}, -0.5}}}).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(net->Lose({{"n9", {{"n1"}, 0.5}}}).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(fakes[2]->commands().size(), before);
+  ASSERT_TRUE(net->Heal().ok());
+  EXPECT_TRUE(net->loss().empty());
+  for (auto& f : fakes) EXPECT_NE(f->rendered().back().find("-F FAULTLINE"), std::string::npos);
+}
+
 TEST(IptablesNetTest, LoopbackClusterIsUnusableAndTouchesNothing) {
   std::vector<std::shared_ptr<FakeRemote>> fakes;
   auto net = MakeIptablesNet(Nodes(&fakes, {"127.0.0.1", "127.0.0.1"}));
   EXPECT_EQ(net->Usable().code(), Status::Code::kInvalidArgument);
   EXPECT_NE(net->Usable().message().find("loopback"), std::string::npos);
   EXPECT_EQ(net->Drop({{"n1", {"n2"}}}).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(net->Lose({{"n1", {{"n2"}, 0.5}}}).code(), Status::Code::kInvalidArgument);
   EXPECT_TRUE(net->Reset().ok());
   EXPECT_TRUE(net->Heal().ok());
   EXPECT_TRUE(net->Teardown().ok());

@@ -1,5 +1,7 @@
 #include "harness/control/partition.h"
 
+#include <cstdio>
+
 #include "harness/control/parallel.h"
 
 namespace faultline {
@@ -57,23 +59,54 @@ Grudge GrudgeFromComponents(const std::vector<std::vector<std::string>>& compone
   return grudge;
 }
 
+Status CheckLossRate(double rate) {
+  if (!(rate >= 0 && rate <= 1)) {
+    return Status::InvalidArgument("packet loss rate " + std::to_string(rate) +
+                                   " is out of range; expected a share between 0 and 1");
+  }
+  return Status::Ok();
+}
+
 Result<Command> DropFromCommand(const std::vector<std::string>& addresses) {
+  std::vector<DropRule> rules;
+  for (const auto& a : addresses) rules.push_back(DropRule{a, 1});
+  return RulesCommand(rules);
+}
+
+Result<Command> RulesCommand(const std::vector<DropRule>& rules) {
+  // Positional arguments: pairs (address, probability) for IPv4, "--", the
+  // same for IPv6. Probability "1" is a plain DROP.
   std::vector<std::string> v4;
   std::vector<std::string> v6;
-  for (const auto& a : addresses) {
-    if (!IsAddress(a)) {
-      return Status::InvalidArgument("'" + a +
+  for (const DropRule& rule : rules) {
+    if (!IsAddress(rule.address)) {
+      return Status::InvalidArgument("'" + rule.address +
                                      "' is not an address to drop traffic from; "
                                      "expected an IP address, a CIDR block or a host name");
     }
-    (IsIpv6(a) ? v6 : v4).push_back(a);
+    if (Status st = CheckLossRate(rule.probability); !st.ok()) return st;
+    if (rule.probability == 0) continue;
+    char p[32];
+    if (rule.probability >= 1) {
+      std::snprintf(p, sizeof p, "1");
+    } else {
+      std::snprintf(p, sizeof p, "%.6f", rule.probability);
+    }
+    std::vector<std::string>& family = IsIpv6(rule.address) ? v6 : v4;
+    family.push_back(rule.address);
+    family.push_back(p);
   }
-  // Positional arguments: the IPv4 addresses, "--", the IPv6 ones.
+  // add $tool $address $probability
   std::string script = std::string(kPrepareFunction) +
+                       "add() {\n"
+                       "  if [ \"$3\" = 1 ]; then $1 -w -A FAULTLINE -s \"$2\" -j DROP\n"
+                       "  else $1 -w -A FAULTLINE -s \"$2\" -m statistic --mode random "
+                       "--probability \"$3\" -j DROP; fi\n"
+                       "}\n"
                        "set -e\n"
                        "prepare iptables\n"
-                       "while [ $# -gt 0 ] && [ \"$1\" != -- ]; do\n"
-                       "  iptables -w -A FAULTLINE -s \"$1\" -j DROP; shift\n"
+                       "while [ $# -gt 1 ] && [ \"$1\" != -- ]; do\n"
+                       "  add iptables \"$1\" \"$2\"; shift 2\n"
                        "done\n"
                        "[ $# -gt 0 ] && shift\n";
   if (v6.empty()) {
@@ -83,7 +116,7 @@ Result<Command> DropFromCommand(const std::vector<std::string>& addresses) {
   } else {
     script +=
         "prepare ip6tables\n"
-        "for a in \"$@\"; do ip6tables -w -A FAULTLINE -s \"$a\" -j DROP; done\n";
+        "while [ $# -gt 1 ]; do add ip6tables \"$1\" \"$2\"; shift 2; done\n";
   }
   std::vector<std::string> argv = {"sh", "-c", script, "sh"};
   argv.insert(argv.end(), v4.begin(), v4.end());
@@ -124,33 +157,52 @@ Status RemoveChain(Remote& node) {
 
 Status ApplyGrudge(const std::map<std::string, std::shared_ptr<Remote>>& nodes,
                    const std::map<std::string, std::string>& addresses, const Grudge& grudge) {
-  std::map<std::string, std::vector<std::string>> drops;
-  for (const auto& [node, deaf_to] : grudge) {
+  return ApplyFaults(nodes, addresses, grudge, LossPlan{});
+}
+
+Status ApplyFaults(const std::map<std::string, std::shared_ptr<Remote>>& nodes,
+                   const std::map<std::string, std::string>& addresses, const Grudge& grudge,
+                   const LossPlan& loss) {
+  std::map<std::string, std::vector<DropRule>> rules;
+  auto add = [&](const char* what, const std::string& node, const std::set<std::string>& peers,
+                 double probability) -> Status {
     if (!nodes.count(node)) {
-      return Status::InvalidArgument("the grudge names node " + node +
+      return Status::InvalidArgument(std::string(what) + " names node " + node +
                                      ", which is not in the test");
     }
-    for (const auto& peer : deaf_to) {
+    for (const auto& peer : peers) {
       auto it = addresses.find(peer);
       if (it == addresses.end()) {
-        return Status::InvalidArgument("the grudge names node " + peer +
+        return Status::InvalidArgument(std::string(what) + " names node " + peer +
                                        ", whose address is unknown");
       }
-      drops[node].push_back(it->second);
+      rules[node].push_back(DropRule{it->second, probability});
     }
+    return Status::Ok();
+  };
+  for (const auto& [node, deaf_to] : grudge) {
+    if (Status st = add("the grudge", node, deaf_to, 1); !st.ok()) return st;
+  }
+  for (const auto& [node, l] : loss) {
+    if (Status st = CheckLossRate(l.rate); !st.ok()) {
+      return Status::InvalidArgument("the loss plan for node " + node + ": " + st.message());
+    }
+    if (Status st = add("the loss plan", node, l.from, l.rate); !st.ok()) return st;
   }
   std::vector<std::shared_ptr<Remote>> remotes;
-  std::vector<const std::vector<std::string>*> lists;
-  static const std::vector<std::string> kNone;
+  std::vector<const std::vector<DropRule>*> lists;
+  static const std::vector<DropRule> kNone;
   for (const auto& [name, remote] : nodes) {
     remotes.push_back(remote);
-    auto it = drops.find(name);
-    lists.push_back(it == drops.end() ? &kNone : &it->second);
+    auto it = rules.find(name);
+    lists.push_back(it == rules.end() ? &kNone : &it->second);
   }
   std::vector<Status> results = ForEachNode(remotes, [&](Remote& r) {
     size_t i = 0;
     while (remotes[i].get() != &r) ++i;
-    return DropTrafficFrom(r, *lists[i]);
+    Result<Command> c = RulesCommand(*lists[i]);
+    if (!c.ok()) return c.status();
+    return Check(r, r.Run(*c), "partitioning (iptables)");
   });
   for (const Status& st : results) {
     if (!st.ok()) return st;

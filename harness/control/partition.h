@@ -32,10 +32,33 @@ using Grudge = std::map<std::string, std::set<std::string>>;
 // (e.g. {{n1,n2},{n3,n4,n5}}: a majority/minority split).
 Grudge GrudgeFromComponents(const std::vector<std::vector<std::string>>& components);
 
+// Packet loss: node -> the peers it loses packets from, and the share of
+// their packets it loses (0..1). A DROP rule in the same FAULTLINE chain with
+// `-m statistic --mode random --probability rate`, so healing clears it too.
+struct Loss {
+  std::set<std::string> from;
+  double rate = 0;
+  bool operator==(const Loss&) const = default;
+};
+using LossPlan = std::map<std::string, Loss>;
+
+// One rule of a node's FAULTLINE chain: drop packets from `address`, all of
+// them (probability 1) or a random share.
+struct DropRule {
+  std::string address;
+  double probability = 1;
+};
+
+// InvalidArgument naming the rate unless 0 <= rate <= 1 (NaN refused).
+Status CheckLossRate(double rate);
+
 // The commands, for review and tests. DropFrom replaces the chain's rules
 // with one DROP per address (an empty list heals). InvalidArgument for an
 // address that is not an IP, CIDR or host name.
 Result<Command> DropFromCommand(const std::vector<std::string>& addresses);
+// Replaces the chain's rules with `rules` (plain DROP at probability 1,
+// statistic-match DROP below; probability 0 makes no rule).
+Result<Command> RulesCommand(const std::vector<DropRule>& rules);
 Command HealCommand();
 // Removes the jump and the chain (teardown: no trace left).
 Command RemoveChainCommand();
@@ -53,6 +76,12 @@ Status RemoveChain(Remote& node);
 // node without an address; otherwise the first node's error, naming it.
 Status ApplyGrudge(const std::map<std::string, std::shared_ptr<Remote>>& nodes,
                    const std::map<std::string, std::string>& addresses, const Grudge& grudge);
+// As ApplyGrudge, and each node also loses packets as `loss` says (its
+// peers' addresses, at its rate). InvalidArgument for an unknown node or a
+// rate outside 0..1.
+Status ApplyFaults(const std::map<std::string, std::shared_ptr<Remote>>& nodes,
+                   const std::map<std::string, std::string>& addresses, const Grudge& grudge,
+                   const LossPlan& loss);
 // Heals every node at once.
 Status HealAll(const std::map<std::string, std::shared_ptr<Remote>>& nodes);
 
