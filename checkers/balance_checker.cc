@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -591,6 +592,303 @@ class AtMostOnceChecker final : public Checker {
   }
 };
 
+// ---- VRRP: who held the virtual address ----
+
+struct VipReading {
+  int64_t t = 0;  // when the node read its interface (history time)
+  bool holds = false;
+};
+
+struct HeldRun {
+  std::string node;
+  int64_t first = 0, last = 0;  // readings showing it held (lower bound)
+  int64_t before = 0, after = 0;  // the readings just outside (upper bound)
+  bool open = false;              // the history ends inside the run
+};
+
+constexpr int64_t kMaxReadingGap = 1000 * kMs;
+
+struct VipFault {
+  std::string kind, node;  // node: the holder it hit
+  int64_t start = 0, end = -1;
+};
+
+class VrrpSplitBrainChecker final : public Checker {
+ public:
+  std::string name() const override { return "vrrp-split-brain"; }
+  CheckResult Check(const History& history) override {
+    Result<std::vector<OpPair>> pairs = PairOps(history);
+    if (!pairs.ok()) return Unknown(pairs.status().ToString());
+    std::map<std::string, std::vector<VipReading>> readings;
+    struct AllRead {
+      int64_t t;
+      bool none;  // every node read, none holding
+    };
+    std::vector<AllRead> polls;
+    int64_t bound_ns = -1, last_time = 0;
+    std::string vip;
+    std::vector<std::string> vrrp_nodes;
+    for (const Op& op : history.ops) last_time = std::max(last_time, op.time);
+    for (const OpPair& p : *pairs) {
+      const Op& inv = history.ops[p.invoke];
+      if (inv.f != "vip" || !p.completion) continue;
+      const Op& done = history.ops[*p.completion];
+      if (done.type != OpType::kOk || !done.value.is_object()) continue;
+      const Json& v = done.value;
+      if (vip.empty()) {
+        vip = v.value("vip", "");
+        if (v.value("bound_ms", Json()).is_number()) {
+          bound_ns = static_cast<int64_t>(v["bound_ms"].get<double>() * kMs);
+        }
+        if (v.contains("priorities") && v["priorities"].is_object()) {
+          for (const auto& [n, prio] : v["priorities"].items()) vrrp_nodes.push_back(n);
+        }
+      }
+      const Json nodes = v.value("nodes", Json::object());
+      if (!nodes.is_object()) continue;
+      bool none = !v.contains("unread");
+      for (const auto& [n, r] : nodes.items()) {
+        if (!r.is_object() || !r.value("holds", Json()).is_boolean()) continue;
+        double age = r.value("age_ms", Json()).is_number() ? r["age_ms"].get<double>() : 0;
+        // A reading can be no older than the op, give or take the fetch; an
+        // absurd age (another clock) falls back to the op's completion.
+        if (age < 0 || age > 10'000) age = 0;
+        int64_t t = done.time - static_cast<int64_t>(age * kMs);
+        readings[n].push_back({t, r["holds"].get<bool>()});
+        if (r["holds"].get<bool>()) none = false;
+      }
+      polls.push_back({done.time, none});
+    }
+    if (readings.empty()) {
+      return NotApplicable("no \"vip\" reads: the target runs without redundant balancers (vrrp)");
+    }
+
+    // Each node's runs of holding.
+    std::vector<HeldRun> runs;
+    Json held = Json::object();
+    std::vector<double> gaps;
+    for (auto& [node, rs] : readings) {
+      std::sort(rs.begin(), rs.end(), [](const VipReading& a, const VipReading& b) { return a.t < b.t; });
+      Json list = Json::array();
+      std::optional<HeldRun> cur;
+      int64_t prev_t = -1;
+      auto close = [&](int64_t after, bool open) {
+        cur->after = after;
+        cur->open = open;
+        list.push_back({{"start_ms", Ms(cur->first)}, {"end_ms", Ms(cur->last)}, {"open", open}});
+        runs.push_back(*cur);
+        cur.reset();
+      };
+      for (const VipReading& r : rs) {
+        if (prev_t >= 0) gaps.push_back(Ms(r.t - prev_t));
+        const bool gap = prev_t >= 0 && r.t - prev_t > kMaxReadingGap;
+        if (cur && (gap || !r.holds)) close(r.holds ? cur->last : r.t, false);
+        if (r.holds) {
+          if (!cur) cur = HeldRun{node, r.t, r.t, prev_t >= 0 && !gap ? prev_t : r.t, r.t, false};
+          cur->last = r.t;
+        }
+        prev_t = r.t;
+      }
+      if (cur) close(last_time, true);
+      held[node] = list;
+    }
+
+    // Faults, from the nemesis ops: which node each one hit, when.
+    struct Event {
+      int64_t t;
+      std::string kind;
+      std::vector<std::string> nodes;  // faulted (kill, pause) or empty
+      Json grudge;                     // partitions
+    };
+    std::vector<Event> faults;
+    std::vector<std::pair<int64_t, std::string>> recoveries;  // invoke time, kind
+    int64_t last_invoke = 0;
+    for (const Op& op : history.ops) {
+      if (!op.is_nemesis()) continue;
+      if (op.type == OpType::kInvoke) {
+        last_invoke = op.time;
+        continue;
+      }
+      if (op.type == OpType::kFail) continue;
+      const Json& v = op.value;
+      if (op.f == "kill" && v.is_object()) {
+        faults.push_back({op.time, "kill", Names(v.value("killed", Json())), Json()});
+      } else if (op.f == "pause" && v.is_object()) {
+        faults.push_back({op.time, "pause", Names(v.value("paused", Json())), Json()});
+      } else if (op.f == "start-partition" && v.is_object() && v.contains("grudge")) {
+        recoveries.push_back({last_invoke, "partition"});  // replaces the previous one
+        faults.push_back({op.time, "partition", {}, v["grudge"]});
+      } else if (op.f == "start") {
+        recoveries.push_back({last_invoke, "kill"});
+      } else if (op.f == "resume") {
+        recoveries.push_back({last_invoke, "pause"});
+      } else if (op.f == "stop-partition") {
+        recoveries.push_back({last_invoke, "partition"});
+      } else if (op.f == "heal") {
+        for (const char* k : {"kill", "pause", "partition"}) recoveries.push_back({last_invoke, k});
+      }
+    }
+    auto holds_at = [&](const std::string& node, int64_t t) {
+      // The latest reading at or before t.
+      const auto& rs = readings[node];
+      bool h = false;
+      for (const VipReading& r : rs) {
+        if (r.t > t) break;
+        h = r.holds;
+      }
+      return h;
+    };
+    auto cut = [](const Json& grudge, const std::string& a, const std::string& b) {
+      if (!grudge.is_object()) return false;
+      for (const auto& [n, peers] : grudge.items()) {
+        for (const std::string& p : Names(peers)) {
+          if ((n == a && p == b) || (n == b && p == a)) return true;
+        }
+      }
+      return false;
+    };
+    std::vector<std::string> nodes;
+    for (const auto& [n, rs] : readings) nodes.push_back(n);
+    for (const std::string& n : vrrp_nodes) {
+      if (std::find(nodes.begin(), nodes.end(), n) == nodes.end()) nodes.push_back(n);
+    }
+    std::vector<VipFault> windows;  // every fault, for "during"
+    Json failovers = Json::array(), violations = Json::array();
+    std::vector<double> takeovers;
+    for (const Event& e : faults) {
+      int64_t end = last_time;
+      for (const auto& [t, k] : recoveries) {
+        if (k == e.kind && t >= e.t) {
+          end = t;
+          break;
+        }
+      }
+      std::string what = e.kind;
+      if (!e.nodes.empty()) what += " " + Json(e.nodes).dump();
+      windows.push_back({what, "", e.t, end});
+      for (const std::string& h : nodes) {
+        if (!holds_at(h, e.t)) continue;
+        std::vector<std::string> others;
+        for (const std::string& o : nodes) {
+          if (o == h) continue;
+          if (e.kind == "partition" ? cut(e.grudge, h, o) : std::find(e.nodes.begin(), e.nodes.end(), h) != e.nodes.end()) {
+            others.push_back(o);
+          }
+        }
+        if (others.empty()) continue;
+        Json f = {{"kind", e.kind}, {"holder", h}, {"start_ms", Ms(e.t)}, {"end_ms", Ms(end)}};
+        int64_t taken = -1;
+        std::string by;
+        for (const std::string& o : others) {
+          for (const VipReading& r : readings[o]) {
+            if (r.t > e.t && r.holds && (taken < 0 || r.t < taken)) {
+              taken = r.t;
+              by = o;
+              break;
+            }
+          }
+        }
+        if (taken >= 0 && taken <= end + 1000 * kMs) {
+          f["takeover_ms"] = Ms(taken - e.t);
+          f["by"] = by;
+          takeovers.push_back(Ms(taken - e.t));
+          const bool late = bound_ns >= 0 && taken - e.t > bound_ns;
+          f["status"] = late ? "late" : "taken-over";
+          if (late) {
+            violations.push_back(e.kind + " of holder " + h + " at " + std::to_string(Ms(e.t)) +
+                                 " ms: " + by + " took the address over after " +
+                                 std::to_string(Ms(taken - e.t)) + " ms > bound " +
+                                 std::to_string(Ms(bound_ns)) + " ms");
+          }
+        } else if (bound_ns >= 0 && end - e.t > bound_ns) {
+          f["status"] = "not-taken-over";
+          violations.push_back(e.kind + " of holder " + h + " at " + std::to_string(Ms(e.t)) +
+                               " ms: no other node took the address over in " +
+                               std::to_string(Ms(end - e.t)) + " ms (bound " +
+                               std::to_string(Ms(bound_ns)) + " ms)");
+        } else {
+          f["status"] = "too-short";
+        }
+        failovers.push_back(f);
+      }
+    }
+
+    // Two holders at once: runs of different nodes that intersect.
+    Json split = Json::array();
+    double split_total = 0, split_max = 0;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      for (size_t j = i + 1; j < runs.size(); ++j) {
+        const HeldRun& a = runs[i];
+        const HeldRun& b = runs[j];
+        if (a.node == b.node) continue;
+        const int64_t lo = std::max(a.first, b.first), hi = std::min(a.last, b.last);
+        if (hi < lo) continue;
+        const int64_t ulo = std::max(a.before, b.before), uhi = std::min(a.after, b.after);
+        Json during = Json::array();
+        for (const VipFault& w : windows) {
+          if (w.start <= hi && w.end >= lo) during.push_back(w.kind);
+        }
+        const double d = Ms(hi - lo);
+        split_total += d;
+        split_max = std::max(split_max, d);
+        std::vector<std::string> pair = {a.node, b.node};
+        std::sort(pair.begin(), pair.end());
+        split.push_back({{"nodes", pair}, {"start_ms", Ms(lo)}, {"end_ms", Ms(hi)},
+                         {"duration_ms", d}, {"max_duration_ms", Ms(std::max(uhi - ulo, hi - lo))},
+                         {"open", a.open && b.open},
+                         {"during", during}});
+        violations.push_back(pair[0] + " and " + pair[1] + " both held " + vip + " from " +
+                             std::to_string(Ms(lo)) + " to " + std::to_string(Ms(hi)) + " ms (" +
+                             std::to_string(d) + " ms observed" +
+                             (a.open && b.open ? ", still at the end of the history" : "") + ")");
+      }
+    }
+    std::sort(split.begin(), split.end(), [](const Json& x, const Json& y) {
+      return x["start_ms"].get<double>() < y["start_ms"].get<double>();
+    });
+
+    // No holder: between the end of one holding and the start of the next,
+    // when some poll in between read every node and found none holding.
+    std::vector<std::pair<int64_t, int64_t>> spans;
+    for (const HeldRun& r : runs) spans.push_back({r.first, r.last});
+    std::sort(spans.begin(), spans.end());
+    Json none = Json::array();
+    int64_t covered = spans.empty() ? 0 : spans[0].second;
+    for (size_t i = 1; i < spans.size(); ++i) {
+      if (spans[i].first > covered) {
+        bool seen_none = false;
+        for (const AllRead& p : polls) seen_none = seen_none || (p.none && p.t > covered && p.t < spans[i].first);
+        if (seen_none) {
+          none.push_back({{"start_ms", Ms(covered)}, {"end_ms", Ms(spans[i].first)},
+                          {"max_duration_ms", Ms(spans[i].first - covered)}});
+        }
+      }
+      covered = std::max(covered, spans[i].second);
+    }
+
+    std::sort(gaps.begin(), gaps.end());
+    CheckResult r;
+    r.valid = violations.empty() ? Validity::kValid : Validity::kInvalid;
+    r.details = {{"valid", ValidityToJson(r.valid)},
+                 {"applicable", true},
+                 {"vip", vip},
+                 {"nodes", nodes},
+                 {"bound_ms", bound_ns >= 0 ? Json(Ms(bound_ns)) : Json()},
+                 {"held", held},
+                 {"split_brain", split},
+                 {"split_brain_count", split.size()},
+                 {"split_brain_ms", split_total},
+                 {"split_brain_max_ms", split_max},
+                 {"no_holder", none},
+                 {"failovers", failovers},
+                 {"takeover_ms", Summary(takeovers)},
+                 {"resolution_ms", gaps.empty() ? Json() : Json(gaps[gaps.size() / 2])},
+                 {"end_ms", Ms(last_time)},
+                 {"violations", violations}};
+    return r;
+  }
+};
+
 }  // namespace
 
 std::unique_ptr<Checker> MakeFailoverChecker() { return std::make_unique<FailoverChecker>(); }
@@ -602,5 +900,8 @@ std::unique_ptr<Checker> MakeHashStabilityChecker() {
   return std::make_unique<HashStabilityChecker>();
 }
 std::unique_ptr<Checker> MakeAtMostOnceChecker() { return std::make_unique<AtMostOnceChecker>(); }
+std::unique_ptr<Checker> MakeVrrpSplitBrainChecker() {
+  return std::make_unique<VrrpSplitBrainChecker>();
+}
 
 }  // namespace faultline

@@ -36,6 +36,24 @@
 //   at-most-once    the final "applied" read: a request id applied twice, or
 //                   applied although its request completed as fail, is a
 //                   violation. Unknown without an ok "applied" op.
+//   vrrp-split-brain  redundant balancers (VRRP): from the "vip" ops, each
+//                   balancer node's readings of its interface, dated on the
+//                   node (op completion - age_ms). A node "held" the address
+//                   from the first to the last of consecutive readings that
+//                   show it (a reading that does not, or a gap of more than
+//                   1 s without readings, ends the run), so intervals are
+//                   lower bounds; each also gets an upper bound (from the
+//                   readings just outside it). Two nodes holding it at once
+//                   (their runs intersect) is a violation, listed with start,
+//                   end, duration, nodes and the faults in force; "open"
+//                   when the history ends inside it. Also: intervals with no
+//                   holder (every node read, none holding), and per fault
+//                   that hits the holder (kill or pause of it, a partition
+//                   cutting it from another balancer node) the takeover time
+//                   (first reading of another node holding it, minus the
+//                   fault op's completion); a takeover later than bound_ms
+//                   (or none while the fault lasts longer) is a violation.
+//                   Not applicable (valid) without "vip" ops.
 //
 // Thread-safety: Check may be called concurrently on different histories.
 #pragma once
@@ -56,5 +74,6 @@ std::unique_ptr<Checker> MakeBalanceErrorsChecker();
 std::unique_ptr<Checker> MakeDistributionChecker(BalanceCheckOptions options = {});
 std::unique_ptr<Checker> MakeHashStabilityChecker();
 std::unique_ptr<Checker> MakeAtMostOnceChecker();
+std::unique_ptr<Checker> MakeVrrpSplitBrainChecker();
 
 }  // namespace faultline

@@ -18,7 +18,7 @@ run_pkgs=(
   etcd-server etcd-client libfaketime python3
   zookeeper libzookeeper-mt-dev
   redis-server redis-sentinel libhiredis-dev
-  haproxy nginx
+  haproxy nginx keepalived
   libxml2-utils
 )
 test_pkgs=(

@@ -42,6 +42,26 @@
 // proxy_next_upstream <next_upstream> [non_idempotent]. bound_ms is null:
 // passive checks give no failover bound.
 //
+// VRRP (option vrrp=true): keepalived (Debian's 2.2) on two balancer nodes,
+// balancer_node (priority 150) and backup_node (default: the next node of
+// the test; priority 100), both running the balancer, which then listens on
+// every address of its node. keepalived holds a virtual IPv4 address (vip;
+// default: the highest free address of the balancer nodes' subnet, see
+// ChooseVip) and clients send their requests to it. Each keepalived runs in
+// the foreground (-n) under its own pidfile in the node's directory, with
+// its own config and a notify script appending "<time> INSTANCE <name>
+// <state> <priority>" to transitions.log. On each of the two nodes a watcher
+// writes `date +%s%N` and `ip -o -4 addr show dev <if>` to a file every
+// 100 ms, served by a small nginx (vip_port): the "vip" op reads it, so the
+// history records who held the address, as the kernel saw it. Kill, Start,
+// Pause and Resume of a balancer node act on its keepalived as well as on
+// its backend (SIGKILL leaves the address on the interface: a crashed
+// keepalived does not release it). Primaries names the nodes holding the
+// address (isolate-primary then cuts the holder off). Setup returns once
+// balancer_node alone holds the address (steady for advert_int + 0.5 s);
+// Teardown stops keepalived with SIGTERM (it releases the address) and
+// removes the address if it is still there.
+//
 // Thread-safety: as Target.
 #pragma once
 
@@ -86,6 +106,13 @@ struct BalancerOptions {
   int stats_port = 8404;
   int backend_port = 8081;
   std::string dir_name = "balance";
+  // VRRP (keepalived): see above.
+  bool vrrp = false;
+  std::string backup_node;   // empty: the node after balancer_node in the test's order
+  std::string vip;           // empty: ChooseVip
+  int advert_int_s = 1;      // keepalived advert_int (VRRPv2: whole seconds)
+  int virtual_router_id = 51;
+  int vip_port = 8082;       // the address watcher's nginx
   std::chrono::milliseconds setup_deadline{std::chrono::seconds(30)};
   std::chrono::milliseconds start_deadline{std::chrono::seconds(10)};
   HttpTimeouts client_timeouts{std::chrono::milliseconds(1000), std::chrono::milliseconds(5000)};
@@ -116,7 +143,37 @@ std::unique_ptr<Client> MakeBalanceClient(const BalancerOptions& options,
                                           const std::string& balancer,
                                           const std::vector<BalancerBackend>& backends);
 
+// VRRP takeover bound: a backup becomes master after 3 adverts plus its
+// skew ((256 - priority) / 256 adverts) without hearing the master; plus
+// margin_ms for the watcher's 100 ms reads. -1 without vrrp.
+int64_t VrrpBoundMs(const BalancerOptions& options);
+inline constexpr int kVrrpPrimaryPriority = 150;
+inline constexpr int kVrrpBackupPriority = 100;
+
+// The interface carrying `host` and its prefix length, from the output of
+// `ip -o -4 addr show`. NotFound when no line has it.
+struct InterfaceAddress {
+  std::string name;
+  int prefix = 0;
+};
+Result<InterfaceAddress> InterfaceOf(const std::string& ip_addr_output, const std::string& host);
+// Whether `vip` is one of the addresses in `ip -o -4 addr show` output.
+bool HoldsAddress(const std::string& ip_addr_output, const std::string& vip);
+
+// The virtual address: `wanted` when given (checked: an IPv4 address inside
+// host/prefix, neither its network nor broadcast address, no node's address);
+// otherwise the highest address of host/prefix that is no node's and not the
+// broadcast address. InvalidArgument naming option vip, or saying why the
+// subnet has no room (prefix > 30, every address taken), or naming a node
+// whose host is not an IPv4 address.
+Result<std::string> ChooseVip(const std::string& host, int prefix,
+                              const std::vector<std::string>& node_hosts,
+                              const std::string& wanted);
+
 // The configuration files, pure functions of their inputs (tested apart).
+std::string KeepalivedConfig(const BalancerOptions& options, const std::string& node_name,
+                             const std::string& interface, const std::string& vip, int prefix,
+                             int priority, const std::string& notify_script);
 std::string BackendConfig(const std::string& node_name, const std::string& host, int port,
                           const std::string& dir);
 std::string HaproxyConfig(const BalancerOptions& options, const std::string& host,

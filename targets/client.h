@@ -121,11 +121,21 @@ class LockClientFactory {
 //   f "applied"   -> ok, value {node: [request ids that node's backend
 //                    applied, in order]} for every backend; fail when some
 //                    backend could not be read (nothing was changed).
+//   f "vip"       (only when ObservesVip) who holds the virtual address of
+//                 redundant balancers (VRRP) -> ok, value {"vip": address,
+//                    "holders": [nodes], "nodes": {node: {"holds": bool,
+//                    "age_ms": how long before the op completed the
+//                    address was read on the node}}, "unread": {node:
+//                    error} (nodes not read: unknown), "bound_ms": takeover
+//                    bound, "advert_int_ms", "priorities": {node: n}};
+//                    fail when no node could be read.
 // Thread-safety: NewBalanceClient may be called concurrently.
 class BalanceClientFactory {
  public:
   virtual ~BalanceClientFactory() = default;
   virtual std::unique_ptr<Client> NewBalanceClient() = 0;
+  // Whether clients answer "vip" ops (known before Setup).
+  virtual bool ObservesVip() const { return false; }
 };
 
 // Completions of `invocation` (index and time -1, node `node`).

@@ -3,7 +3,8 @@
 // through a read callback, and libcurl only asks for it once a connection
 // stands and the request is being written. That also covers libcurl's silent
 // retry on a fresh connection after a kept-alive one died mid-request (the
-// first attempt already asked for the body).
+// first attempt already asked for the body). An empty body is never asked
+// for; then any request bytes written count as "may have reached it".
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -54,7 +55,12 @@ class CurlTransport final : public HttpTransport {
     CURLcode code = curl_easy_perform(handle_);
     body_ = nullptr;
     if (code == CURLE_OK) return Response();
-    if (!body_requested_) {
+    // An empty body is never asked for: then whether request bytes went out
+    // decides (a POST with no body, timed out after it was written, may well
+    // have been applied).
+    long request_bytes = 0;
+    curl_easy_getinfo(handle_, CURLINFO_REQUEST_SIZE, &request_bytes);
+    if (!body_requested_ && request_bytes == 0) {
       return Status::Unreachable("POST " + url + " not sent: " + ErrorText(code));
     }
     if (code == CURLE_OPERATION_TIMEDOUT) {

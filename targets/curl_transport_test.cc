@@ -129,6 +129,30 @@ TEST(CurlTransportTest, NoAnswerInTimeMayHaveBeenSent) {
   EXPECT_EQ(r.status().code(), Status::Code::kTimeout) << r.status().ToString();
 }
 
+// libcurl never asks for an empty body: the request's own bytes decide.
+TEST(CurlTransportTest, EmptyPostWithNoAnswerMayHaveBeenSent) {
+  ScriptedServer server([](ScriptedServer& s) {
+    int fd = s.Accept();
+    ScriptedServer::ReadRequest(fd);
+    s.WaitUntilDone();
+    close(fd);
+  });
+  auto transport = MakeCurlTransport(Short());
+  auto r = transport->Post(server.url(), "");
+  EXPECT_EQ(r.status().code(), Status::Code::kTimeout) << r.status().ToString();
+}
+
+TEST(CurlTransportTest, EmptyPostRefusedIsCertainlyNotSent) {
+  std::string url;
+  {
+    ScriptedServer closed([](ScriptedServer&) {});
+    url = closed.url();
+  }
+  auto transport = MakeCurlTransport(Short());
+  auto r = transport->Post(url, "");
+  EXPECT_EQ(r.status().code(), Status::Code::kUnreachable) << r.status().ToString();
+}
+
 TEST(CurlTransportTest, ConnectionClosedAfterTheRequestMayHaveBeenSent) {
   ScriptedServer server([](ScriptedServer& s) {
     int fd = s.Accept();

@@ -210,6 +210,12 @@ Result<std::unique_ptr<Target>> MakeBalancer(BalancerKind kind, const Json& json
   o.stats_port = static_cast<int>(r.Int("stats_port", o.stats_port, 1, 65535));
   o.backend_port = static_cast<int>(r.Int("backend_port", o.backend_port, 1, 65535));
   o.dir_name = r.String("dir_name", o.dir_name);
+  o.vrrp = r.Bool("vrrp", o.vrrp);
+  o.vip = r.String("vip", o.vip);
+  o.backup_node = r.String("backup_node", o.backup_node);
+  o.advert_int_s = static_cast<int>(r.Int("advert_int_s", o.advert_int_s, 1, 255));
+  o.virtual_router_id = static_cast<int>(r.Int("virtual_router_id", o.virtual_router_id, 1, 255));
+  o.vip_port = static_cast<int>(r.Int("vip_port", o.vip_port, 1, 65535));
   o.client_timeouts.connect = std::chrono::milliseconds(
       r.Int("connect_timeout_client_ms", o.client_timeouts.connect.count(), 1, kMaxInt));
   o.client_timeouts.total = std::chrono::milliseconds(

@@ -150,6 +150,15 @@ class Target {
   // until it serves clients. Error naming the node and what failed.
   virtual Status Setup(const NodeContext& node) = 0;
 
+  // Checks the test's nodes against the target's options before anything
+  // is touched (a node an option names, addresses the target needs), so that
+  // bad input is bad usage (exit 254), not a failed setup. InvalidArgument
+  // naming the option or node. Default: Ok.
+  virtual Status CheckNodes(const std::vector<NodeInfo>& nodes) const {
+    (void)nodes;
+    return Status::Ok();
+  }
+
   // Stops the target on the node (also when paused) and deletes its data.
   // Idempotent: Ok when nothing was set up.
   virtual Status Teardown(const NodeContext& node) = 0;

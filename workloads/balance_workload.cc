@@ -29,7 +29,17 @@ class BalanceWorkload : public Workload {
     requests = gen::Rate(rate, requests);
     // Health reads get a client thread of their own: while a paused backend
     // holds every request thread for a whole server timeout, the reads that
-    // time its detection must go on.
+    // time its detection must go on. So do reads of who holds the virtual
+    // address, with redundant balancers.
+    if (vip_) {
+      gen::GenPtr vip = gen::Delay(std::chrono::milliseconds(100), gen::Repeat(gen::MakeOp("vip")));
+      if (options_.concurrency >= 3) {
+        return gen::Any({gen::OnThreads(gen::ThreadSet::Clients(0, 1), health),
+                         gen::OnThreads(gen::ThreadSet::Clients(1, 2), vip),
+                         gen::OnThreads(gen::ThreadSet::Clients(2, options_.concurrency), requests)});
+      }
+      health = gen::Any({health, vip});
+    }
     if (options_.concurrency >= 2) {
       return gen::Any({gen::OnThreads(gen::ThreadSet::Clients(0, 1), health),
                        gen::OnThreads(gen::ThreadSet::Clients(1, options_.concurrency), requests)});
@@ -49,6 +59,9 @@ class BalanceWorkload : public Workload {
                                  " offers no balance clients; the balance workload needs a load "
                                  "balancer target (haproxy, nginx)");
     }
+    // The runner asks for a client (a probe) before it asks for the
+    // generator, so the generator knows whether to read the address.
+    vip_ = factory->ObservesVip();
     return factory->NewBalanceClient();
   }
 
@@ -59,6 +72,7 @@ class BalanceWorkload : public Workload {
     checkers.push_back(MakeDistributionChecker());
     checkers.push_back(MakeHashStabilityChecker());
     checkers.push_back(MakeAtMostOnceChecker());
+    checkers.push_back(MakeVrrpSplitBrainChecker());
     checkers.push_back(std::make_unique<StatsChecker>());
     checkers.push_back(std::make_unique<PerfChecker>());
     return checkers;
@@ -66,6 +80,7 @@ class BalanceWorkload : public Workload {
 
  private:
   WorkloadOptions options_;
+  bool vip_ = false;
 };
 
 }  // namespace

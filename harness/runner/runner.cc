@@ -681,6 +681,13 @@ Status TestRun::Resolve() {
     }
     node_specs_ = nodes->nodes;
     node_count = node_specs_.size();
+    // Options that name nodes or need their addresses: bad usage, before
+    // anything is touched.
+    std::vector<NodeInfo> infos;
+    for (const NodeSpec& spec : node_specs_) infos.push_back(NodeInfo{spec.name, spec.host, ""});
+    if (Status st = target_->CheckNodes(infos); !st.ok()) {
+      return StatusWithCode(Status::Code::kInvalidArgument, st.message());
+    }
   }
   Result<int> clients = ResolveConcurrency(config_.concurrency, node_count);
   if (!clients.ok()) return clients.status();
