@@ -695,6 +695,7 @@ class VrrpSplitBrainChecker final : public Checker {
 
     // Faults, from the nemesis ops: which node each one hit, when.
     struct Event {
+      int64_t invoked;  // who held it is judged here, before the fault could act
       int64_t t;
       std::string kind;
       std::vector<std::string> nodes;  // faulted (kill, pause) or empty
@@ -712,12 +713,12 @@ class VrrpSplitBrainChecker final : public Checker {
       if (op.type == OpType::kFail) continue;
       const Json& v = op.value;
       if (op.f == "kill" && v.is_object()) {
-        faults.push_back({op.time, "kill", Names(v.value("killed", Json())), Json()});
+        faults.push_back({last_invoke, op.time, "kill", Names(v.value("killed", Json())), Json()});
       } else if (op.f == "pause" && v.is_object()) {
-        faults.push_back({op.time, "pause", Names(v.value("paused", Json())), Json()});
+        faults.push_back({last_invoke, op.time, "pause", Names(v.value("paused", Json())), Json()});
       } else if (op.f == "start-partition" && v.is_object() && v.contains("grudge")) {
         recoveries.push_back({last_invoke, "partition"});  // replaces the previous one
-        faults.push_back({op.time, "partition", {}, v["grudge"]});
+        faults.push_back({last_invoke, op.time, "partition", {}, v["grudge"]});
       } else if (op.f == "start") {
         recoveries.push_back({last_invoke, "kill"});
       } else if (op.f == "resume") {
@@ -767,7 +768,7 @@ class VrrpSplitBrainChecker final : public Checker {
       if (!e.nodes.empty()) what += " " + Json(e.nodes).dump();
       windows.push_back({what, "", e.t, end});
       for (const std::string& h : nodes) {
-        if (!holds_at(h, e.t)) continue;
+        if (!holds_at(h, e.invoked)) continue;
         std::vector<std::string> others;
         for (const std::string& o : nodes) {
           if (o == h) continue;

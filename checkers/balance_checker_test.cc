@@ -30,6 +30,23 @@ class HistoryBuilder {
   void Applied(int64_t t_ms, Json applied) {
     Client(t_ms, "applied", nullptr, nullptr, OpType::kOk, applied);
   }
+  // A "vip" read completing at t_ms + 1: holds {node: bool} (a node left
+  // out is unread), each read age_ms before the completion.
+  void Vip(int64_t t_ms, Json holds, double age_ms = 0, Json unread = nullptr) {
+    Json nodes = Json::object(), holders = Json::array();
+    for (const auto& [n, h] : holds.items()) {
+      nodes[n] = {{"holds", h}, {"age_ms", age_ms}};
+      if (h.get<bool>()) holders.push_back(n);
+    }
+    Json v = {{"vip", "10.77.1.254"}, {"holders", holders}, {"nodes", nodes},
+              {"bound_ms", 4609}, {"advert_int_ms", 1000}, {"priorities", {{"n1", 150}, {"n2", 100}}}};
+    if (!unread.is_null()) v["unread"] = unread;
+    Client(t_ms, "vip", nullptr, nullptr, OpType::kOk, v);
+  }
+  // Reads every 100 ms in [from, to): n1 and n2 as given.
+  void Vips(int64_t from, int64_t to, bool n1, bool n2) {
+    for (int64_t t = from; t < to; t += 100) Vip(t, {{"n1", n1}, {"n2", n2}});
+  }
   void Nemesis(int64_t t_ms, const std::string& f, Json value) {
     Op inv;
     inv.time = t_ms * kMs;
@@ -251,6 +268,174 @@ TEST(AtMostOnceCheckerTest, DuplicatesAndFailedButAppliedAreViolations) {
   HistoryBuilder none;
   none.Request(10, 7, "k", OpType::kOk, "n1");
   EXPECT_EQ(MakeAtMostOnceChecker()->Check(none.Build()).valid, Validity::kUnknown);
+}
+
+// ---- vrrp-split-brain ----
+
+CheckResult Vrrp(HistoryBuilder& b) { return MakeVrrpSplitBrainChecker()->Check(b.Build()); }
+
+TEST(VrrpSplitBrainTest, NotApplicableWithoutVipReads) {
+  HistoryBuilder b;
+  b.Backends(0, Health("UP"));
+  CheckResult r = Vrrp(b);
+  EXPECT_EQ(r.valid, Validity::kValid);
+  EXPECT_EQ(r.details["applicable"], false);
+}
+
+TEST(VrrpSplitBrainTest, OneHolderThroughoutIsValid) {
+  HistoryBuilder b;
+  b.Vips(0, 3000, true, false);
+  CheckResult r = Vrrp(b);
+  EXPECT_EQ(r.valid, Validity::kValid) << r.details.dump();
+  EXPECT_TRUE(r.details["split_brain"].empty());
+  ASSERT_EQ(r.details["held"]["n1"].size(), 1u);
+  EXPECT_EQ(r.details["held"]["n1"][0]["start_ms"], 1.0);
+  EXPECT_EQ(r.details["held"]["n1"][0]["end_ms"], 2901.0);
+  EXPECT_EQ(r.details["held"]["n1"][0]["open"], true);  // still held when the history ends
+  EXPECT_TRUE(r.details["held"]["n2"].empty());
+  EXPECT_TRUE(r.details["no_holder"].empty());
+  EXPECT_EQ(r.details["resolution_ms"], 100.0);
+}
+
+TEST(VrrpSplitBrainTest, TwoHoldersAtOnceIsInvalidWithTheInterval) {
+  HistoryBuilder b;
+  b.Vips(0, 1000, true, false);
+  b.Nemesis(950, "start-partition", {{"grudge", {{"n1", {"n2"}}, {"n2", {"n1"}}}}});
+  b.Vips(1000, 2000, true, true);
+  b.Nemesis(2050, "stop-partition", {{"healed", {"n1", "n2"}}});
+  b.Vips(2000, 3000, true, false);
+  CheckResult r = Vrrp(b);
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  ASSERT_EQ(r.details["split_brain"].size(), 1u) << r.details.dump();
+  const Json& x = r.details["split_brain"][0];
+  EXPECT_EQ(x["nodes"], Json::array({"n1", "n2"}));
+  EXPECT_EQ(x["start_ms"], 1001.0);
+  EXPECT_EQ(x["end_ms"], 1901.0);
+  EXPECT_EQ(x["duration_ms"], 900.0);
+  // At most: from n2's last "no" (901) to its first "no" again (2001).
+  EXPECT_EQ(x["max_duration_ms"], 1100.0);
+  EXPECT_EQ(x["open"], false);
+  EXPECT_EQ(x["during"], Json::array({"partition"}));
+  EXPECT_EQ(r.details["split_brain_ms"], 900.0);
+  // The partition cut the holder off: n2 took over 50 ms after it began.
+  ASSERT_EQ(r.details["failovers"].size(), 1u);
+  EXPECT_EQ(r.details["failovers"][0]["holder"], "n1");
+  EXPECT_EQ(r.details["failovers"][0]["by"], "n2");
+  EXPECT_EQ(r.details["failovers"][0]["takeover_ms"], 50.0);
+  EXPECT_EQ(r.details["failovers"][0]["status"], "taken-over");
+}
+
+TEST(VrrpSplitBrainTest, ACleanHandoverIsNotASplitBrain) {
+  HistoryBuilder b;
+  b.Vips(0, 1000, true, false);
+  b.Vip(1000, {{"n1", false}, {"n2", false}});
+  b.Vips(1100, 2000, false, true);
+  CheckResult r = Vrrp(b);
+  EXPECT_EQ(r.valid, Validity::kValid) << r.details.dump();
+  EXPECT_TRUE(r.details["split_brain"].empty());
+  ASSERT_EQ(r.details["no_holder"].size(), 1u);
+  EXPECT_EQ(r.details["no_holder"][0]["start_ms"], 901.0);
+  EXPECT_EQ(r.details["no_holder"][0]["end_ms"], 1101.0);
+}
+
+TEST(VrrpSplitBrainTest, ReadingsAreDatedByTheirAge) {
+  // n2's readings are 80 ms old: its holding ends before n1's begins.
+  HistoryBuilder b;
+  b.Vip(0, {{"n2", true}});
+  b.Vip(100, {{"n2", true}});
+  b.Vip(150, {{"n1", true}});
+  b.Vip(200, {{"n2", false}}, 80);
+  b.Vip(250, {{"n1", true}});
+  // Undated (the same clock), n2's last true reading (101) is before n1's first (151).
+  CheckResult r = Vrrp(b);
+  EXPECT_EQ(r.valid, Validity::kValid) << r.details.dump();
+  // With n2 read 10 ms ago at 200, still holding at 191: both held 151..191.
+  HistoryBuilder c;
+  c.Vip(0, {{"n2", true}});
+  c.Vip(150, {{"n1", true}});
+  c.Vip(200, {{"n2", true}}, 10);
+  c.Vip(250, {{"n1", true}});
+  c.Vip(300, {{"n2", false}});
+  r = Vrrp(c);
+  ASSERT_EQ(r.details["split_brain"].size(), 1u) << r.details.dump();
+  EXPECT_EQ(r.details["split_brain"][0]["start_ms"], 151.0);
+  EXPECT_EQ(r.details["split_brain"][0]["end_ms"], 191.0);
+}
+
+TEST(VrrpSplitBrainTest, HistoryCutOffInsideASplitBrain) {
+  HistoryBuilder b;
+  b.Vips(0, 500, true, false);
+  b.Vips(500, 1000, true, true);
+  CheckResult r = Vrrp(b);
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  ASSERT_EQ(r.details["split_brain"].size(), 1u);
+  EXPECT_EQ(r.details["split_brain"][0]["open"], true);
+  EXPECT_NE(r.details["violations"][0].get<std::string>().find("still at the end of the history"),
+            std::string::npos);
+}
+
+TEST(VrrpSplitBrainTest, UnreadNodesAndGapsAreUnknownNotFree) {
+  HistoryBuilder b;
+  b.Vips(0, 500, true, false);
+  // n1 unread for 400 ms: not a moment with no holder.
+  for (int64_t t = 500; t < 900; t += 100) b.Vip(t, {{"n2", false}}, 0, {{"n1", "timeout"}});
+  b.Vips(900, 1200, true, false);
+  CheckResult r = Vrrp(b);
+  EXPECT_EQ(r.valid, Validity::kValid) << r.details.dump();
+  EXPECT_TRUE(r.details["no_holder"].empty());
+  EXPECT_EQ(r.details["held"]["n1"].size(), 1u);
+  // No readings at all for 3 s: the run breaks; both "holding" on either side
+  // of the gap is not an overlap.
+  HistoryBuilder g;
+  g.Vips(0, 300, true, false);
+  g.Vips(3300, 3600, false, true);
+  r = Vrrp(g);
+  EXPECT_EQ(r.valid, Validity::kValid) << r.details.dump();
+}
+
+TEST(VrrpSplitBrainTest, TakeoverAfterKillingTheHolderIsTimed) {
+  HistoryBuilder b;
+  b.Vips(0, 1000, true, false);
+  b.Nemesis(1000, "kill", {{"killed", {"n1"}}});
+  b.Vips(1000, 4000, false, false);
+  b.Vips(4000, 5000, false, true);
+  CheckResult r = Vrrp(b);
+  EXPECT_EQ(r.valid, Validity::kValid) << r.details.dump();
+  ASSERT_EQ(r.details["failovers"].size(), 1u);
+  EXPECT_EQ(r.details["failovers"][0]["takeover_ms"], 3000.0);  // 4001 - 1001
+  EXPECT_EQ(r.details["takeover_ms"]["max"], 3000.0);
+  // Killing the node that does not hold the address is no failover.
+  HistoryBuilder other;
+  other.Vips(0, 1000, true, false);
+  other.Nemesis(500, "kill", {{"killed", {"n2"}}});
+  EXPECT_TRUE(Vrrp(other).details["failovers"].empty());
+}
+
+TEST(VrrpSplitBrainTest, LateOrMissingTakeoverIsInvalid) {
+  HistoryBuilder late;
+  late.Vips(0, 1000, true, false);
+  late.Nemesis(1000, "pause", {{"paused", {"n1"}}});
+  late.Vips(1000, 7000, false, false);
+  late.Vips(7000, 8000, false, true);
+  CheckResult r = Vrrp(late);
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  EXPECT_EQ(r.details["failovers"][0]["status"], "late");
+  HistoryBuilder never;
+  never.Vips(0, 1000, true, false);
+  never.Nemesis(1000, "kill", {{"killed", {"n1"}}});
+  never.Vips(1000, 8000, false, false);
+  r = Vrrp(never);
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  EXPECT_EQ(r.details["failovers"][0]["status"], "not-taken-over");
+  // A fault undone before the bound may end without a takeover.
+  HistoryBuilder brief;
+  brief.Vips(0, 1000, true, false);
+  brief.Nemesis(1000, "pause", {{"paused", {"n1"}}});
+  brief.Nemesis(2000, "resume", {{"resumed", {"n1"}}});
+  brief.Vips(1000, 3000, true, false);
+  r = Vrrp(brief);
+  EXPECT_EQ(r.valid, Validity::kValid) << r.details.dump();
+  EXPECT_EQ(r.details["failovers"][0]["status"], "too-short");
 }
 
 }  // namespace

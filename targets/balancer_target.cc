@@ -1124,10 +1124,16 @@ Status ValidateBalancerOptions(const BalancerOptions& o) {
 
 std::unique_ptr<Client> MakeBalanceClient(const BalancerOptions& options,
                                           const std::string& balancer,
-                                          const std::vector<BalancerBackend>& backends) {
+                                          const std::vector<BalancerBackend>& backends,
+                                          const std::vector<BalancerBackend>& vrrp_nodes,
+                                          const std::string& vip) {
   auto layout = std::make_shared<Layout>();
   layout->balancer = balancer;
   layout->backends = backends;
+  if (vrrp_nodes.size() == 2) {
+    layout->vrrp_nodes = vrrp_nodes;
+    layout->vip = vip;
+  }
   for (const BalancerBackend& b : backends) {
     if (b.name == balancer) layout->balancer_host = b.host;
   }

@@ -138,10 +138,13 @@ struct BalancerBackend {
 
 // A balance client against a balancer already running on `balancer` (one of
 // `backends`, which lists every node), as the target's clients are once it
-// is set up.
+// is set up. With VRRP: requests go to `vip`, and "vip" ops read the
+// watchers of `vrrp_nodes` (balancer first; port: the watcher's nginx).
 std::unique_ptr<Client> MakeBalanceClient(const BalancerOptions& options,
                                           const std::string& balancer,
-                                          const std::vector<BalancerBackend>& backends);
+                                          const std::vector<BalancerBackend>& backends,
+                                          const std::vector<BalancerBackend>& vrrp_nodes = {},
+                                          const std::string& vip = "");
 
 // VRRP takeover bound: a backup becomes master after 3 adverts plus its
 // skew ((256 - priority) / 256 adverts) without hearing the master; plus

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "targets/client.h"
 #include "targets/registry.h"
 #include "targets/testing/fake_http.h"
@@ -173,6 +175,201 @@ TEST_F(BalanceClientTest, AppliedReadsEveryBackend) {
   Op done = c->Invoke(op);
   ASSERT_EQ(done.type, OpType::kOk) << done.error.dump();
   EXPECT_EQ(done.value, (Json{{"n1", {1}}, {"n2", Json::array()}, {"n3", {5, 6}}}));
+}
+
+// ---- VRRP ----
+
+constexpr const char* kIpAddr =
+    "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n"
+    "2: eth0    inet 10.77.1.11/24 scope global eth0\\       valid_lft forever preferred_lft forever\n"
+    "2: eth0    inet 10.77.1.254/24 scope global secondary eth0\\       valid_lft forever\n";
+
+TEST(VrrpTest, InterfaceOfFindsTheNodesAddress) {
+  Result<InterfaceAddress> itf = InterfaceOf(kIpAddr, "10.77.1.11");
+  ASSERT_TRUE(itf.ok()) << itf.status().ToString();
+  EXPECT_EQ(itf->name, "eth0");
+  EXPECT_EQ(itf->prefix, 24);
+  Result<InterfaceAddress> veth = InterfaceOf("5: eth1@if12    inet 192.168.3.4/20 brd x\n", "192.168.3.4");
+  ASSERT_TRUE(veth.ok());
+  EXPECT_EQ(veth->name, "eth1");
+  EXPECT_EQ(veth->prefix, 20);
+  // A prefix of the address is not the address.
+  EXPECT_EQ(InterfaceOf(kIpAddr, "10.77.1.1").status().code(), Status::Code::kNotFound);
+}
+
+TEST(VrrpTest, HoldsAddressMatchesWholeAddresses) {
+  EXPECT_TRUE(HoldsAddress(kIpAddr, "10.77.1.254"));
+  EXPECT_FALSE(HoldsAddress(kIpAddr, "10.77.1.25"));
+  EXPECT_FALSE(HoldsAddress(kIpAddr, "10.77.1.2"));
+  EXPECT_FALSE(HoldsAddress("", "10.77.1.254"));
+}
+
+TEST(VrrpTest, ChoosesTheHighestFreeAddressOfTheSubnet) {
+  const std::vector<std::string> nodes = {"10.77.1.11", "10.77.1.12", "10.77.1.13"};
+  EXPECT_EQ(*ChooseVip("10.77.1.11", 24, nodes, ""), "10.77.1.254");
+  // Deterministic, and never a node's own address.
+  EXPECT_EQ(*ChooseVip("10.77.1.12", 24, nodes, ""), "10.77.1.254");
+  EXPECT_EQ(*ChooseVip("10.0.0.1", 24, {"10.0.0.1", "10.0.0.254"}, ""), "10.0.0.253");
+  EXPECT_EQ(*ChooseVip("10.0.0.5", 30, {"10.0.0.5"}, ""), "10.0.0.6");
+  // No room: every host address of a /30 is a node's; /31 and /32 have none.
+  Result<std::string> full = ChooseVip("10.0.0.5", 30, {"10.0.0.5", "10.0.0.6"}, "");
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(full.status().message().find("option vip"), std::string::npos) << full.status().message();
+  Result<std::string> tiny = ChooseVip("10.0.0.5", 31, {"10.0.0.5"}, "");
+  ASSERT_FALSE(tiny.ok());
+  EXPECT_NE(tiny.status().message().find("/31 has no room"), std::string::npos);
+  Result<std::string> name = ChooseVip("10.0.0.5", 24, {"db1.example"}, "");
+  ASSERT_FALSE(name.ok());
+  EXPECT_NE(name.status().message().find("\"db1.example\" is not an IPv4 address"), std::string::npos);
+}
+
+TEST(VrrpTest, AGivenAddressIsChecked) {
+  const std::vector<std::string> nodes = {"10.77.1.11", "10.77.1.12"};
+  EXPECT_EQ(*ChooseVip("10.77.1.11", 24, nodes, "10.77.1.100"), "10.77.1.100");
+  auto msg = [&](const std::string& vip) {
+    Result<std::string> r = ChooseVip("10.77.1.11", 24, nodes, vip);
+    EXPECT_FALSE(r.ok()) << vip;
+    return r.ok() ? std::string() : r.status().message();
+  };
+  EXPECT_NE(msg("10.77.2.100").find("not in the nodes' subnet 10.77.1.0/24"), std::string::npos);
+  EXPECT_NE(msg("10.77.1.12").find("a node's own address"), std::string::npos);
+  EXPECT_NE(msg("10.77.1.255").find("network or broadcast"), std::string::npos);
+  EXPECT_NE(msg("10.77.1.0").find("network or broadcast"), std::string::npos);
+  EXPECT_NE(msg("10.77.1").find("option vip: expected an IPv4 address"), std::string::npos);
+}
+
+TEST(VrrpTest, KeepalivedConfigStartsBothAsBackup) {
+  BalancerOptions o;
+  o.vrrp = true;
+  o.advert_int_s = 2;
+  o.virtual_router_id = 77;
+  const std::string c = KeepalivedConfig(o, "n2", "eth0", "10.77.1.254", 24, kVrrpBackupPriority,
+                                         "/d/notify.sh");
+  EXPECT_TRUE(Contains(c, "router_id n2\n")) << c;
+  EXPECT_TRUE(Contains(c, "state BACKUP\n")) << c;
+  EXPECT_TRUE(Contains(c, "interface eth0\n")) << c;
+  EXPECT_TRUE(Contains(c, "virtual_router_id 77\n")) << c;
+  EXPECT_TRUE(Contains(c, "priority 100\n")) << c;
+  EXPECT_TRUE(Contains(c, "advert_int 2\n")) << c;
+  EXPECT_TRUE(Contains(c, "10.77.1.254/24 dev eth0\n")) << c;
+  EXPECT_TRUE(Contains(c, "notify /d/notify.sh\n")) << c;
+  // The balancer listens on every address (the virtual one comes and goes);
+  // stats stay on the node's own.
+  const std::string h = HaproxyConfig(o, "10.0.0.1", kBackends);
+  EXPECT_TRUE(Contains(h, "bind *:8080")) << h;
+  EXPECT_TRUE(Contains(h, "bind 10.0.0.1:8404")) << h;
+  o.kind = BalancerKind::kNginx;
+  EXPECT_TRUE(Contains(NginxBalancerConfig(o, "10.0.0.1", kBackends, "/d"), "listen *:8080;"));
+}
+
+TEST(VrrpTest, TakeoverBound) {
+  BalancerOptions o;
+  EXPECT_EQ(VrrpBoundMs(o), -1);
+  o.vrrp = true;
+  // 3 adverts + (256 - 100) / 256 of one + margin.
+  EXPECT_EQ(VrrpBoundMs(o), 3000 + 609 + 1000);
+  o.advert_int_s = 2;
+  o.margin_ms = 0;
+  EXPECT_EQ(VrrpBoundMs(o), 6000 + 1218);
+}
+
+TEST_F(BalanceClientTest, VipReadsEveryBalancerNodesWatcher) {
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const std::string stamp = std::to_string(now_ns - 40'000'000);  // read 40 ms ago
+  http_.SetHandler([&](const FakeHttp::Request& r) -> Result<HttpResponse> {
+    if (Contains(r.url, "10.0.0.1:8082/vip")) return HttpResponse{200, stamp + "\n" + kIpAddr};
+    if (Contains(r.url, "10.0.0.2:8082/vip")) {
+      return HttpResponse{200, stamp + "\n2: eth0    inet 10.0.0.2/24 scope global eth0\n"};
+    }
+    if (Contains(r.url, "/req")) return HttpResponse{200, "n3\n"};
+    return Status::Unreachable("refused");
+  });
+  BalancerOptions o;
+  o.vrrp = true;
+  o.make_transport = http_.factory();
+  const std::vector<BalancerBackend> vrrp = {{"n1", "10.0.0.1", 8082}, {"n2", "10.0.0.2", 8082}};
+  auto c = MakeBalanceClient(o, "n1", kBackends, vrrp, "10.77.1.254");
+  ASSERT_TRUE(c->Open({"n2", "10.0.0.2", ""}).ok());
+  Op op;
+  op.type = OpType::kInvoke;
+  op.f = "vip";
+  Op done = c->Invoke(op);
+  ASSERT_EQ(done.type, OpType::kOk) << done.error.dump();
+  EXPECT_EQ(done.value["holders"], Json::array({"n1"}));
+  EXPECT_EQ(done.value["nodes"]["n2"]["holds"], false);
+  EXPECT_GE(done.value["nodes"]["n1"]["age_ms"].get<double>(), 39.0);
+  EXPECT_LT(done.value["nodes"]["n1"]["age_ms"].get<double>(), 5000.0);
+  EXPECT_EQ(done.value["bound_ms"], 4609);
+  EXPECT_FALSE(done.value.contains("unread"));
+  // Requests go to the virtual address.
+  EXPECT_EQ(c->Invoke(Request(9, "k")).type, OpType::kOk);
+  EXPECT_EQ(http_.requests().back().url, "http://10.77.1.254:8080/req?id=9&key=k");
+
+  // A node that cannot be read is unknown, not "not holding".
+  http_.SetHandler([&](const FakeHttp::Request& r) -> Result<HttpResponse> {
+    if (Contains(r.url, "10.0.0.2")) return HttpResponse{200, stamp + "\n" + "inet 10.77.1.254/24\n 2: eth0    inet 10.77.1.254/24 x\n"};
+    return Status::Timeout("slow");
+  });
+  done = c->Invoke(op);
+  ASSERT_EQ(done.type, OpType::kOk);
+  EXPECT_EQ(done.value["holders"], Json::array({"n2"}));
+  EXPECT_TRUE(done.value["unread"].contains("n1"));
+  EXPECT_FALSE(done.value["nodes"].contains("n1"));
+  // None read: fail (a read; nothing changed).
+  http_.SetHandler([](const FakeHttp::Request&) -> Result<HttpResponse> { return HttpResponse{200, "garbage"}; });
+  EXPECT_EQ(c->Invoke(op).type, OpType::kFail);
+}
+
+TEST(VrrpTest, NodeOptionsAreCheckedBeforeAnythingIsTouched) {
+  const std::vector<NodeInfo> nodes = {{"n1", "10.0.0.1", ""}, {"n2", "10.0.0.2", ""}, {"n3", "10.0.0.3", ""}};
+  auto check = [&](const char* options, const std::vector<NodeInfo>& ns) {
+    Result<std::unique_ptr<Target>> t = MakeTarget("haproxy", Json::parse(options));
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return t.ok() ? (*t)->CheckNodes(ns) : t.status();
+  };
+  EXPECT_TRUE(check(R"({"vrrp": true})", nodes).ok());
+  EXPECT_TRUE(check(R"({"vrrp": true, "balancer_node": "n3"})", nodes).ok());  // backup: n1
+  Status st = check(R"({"vrrp": true, "backup_node": "n9"})", nodes);
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("option backup_node: \"n9\" is not a node of the test"), std::string::npos)
+      << st.message();
+  st = check(R"({"vrrp": true, "backup_node": "n1"})", nodes);
+  EXPECT_NE(st.message().find("the balancer_node itself"), std::string::npos) << st.message();
+  st = check(R"({"vrrp": true})", {{"n1", "10.0.0.1", ""}});
+  EXPECT_NE(st.message().find("needs two balancer nodes"), std::string::npos) << st.message();
+  st = check(R"({"vrrp": true})", {{"n1", "db1", ""}, {"n2", "db2", ""}});
+  EXPECT_NE(st.message().find("node n1 has host \"db1\""), std::string::npos) << st.message();
+  st = check(R"({"vrrp": true, "vip": "10.0.0.2"})", nodes);
+  EXPECT_NE(st.message().find("a node's own address"), std::string::npos) << st.message();
+  st = check(R"({"balancer_node": "n7"})", nodes);
+  EXPECT_NE(st.message().find("option balancer_node: \"n7\""), std::string::npos) << st.message();
+  // Without vrrp names are fine, and nothing reads addresses.
+  EXPECT_TRUE(check("{}", {{"n1", "db1", ""}}).ok());
+}
+
+TEST(BalancerRegistryTest, VrrpOptions) {
+  Result<std::unique_ptr<Target>> t =
+      MakeTarget("haproxy", Json::parse(R"({"vrrp": true, "vip": "10.0.0.200", "advert_int_s": 2,
+          "virtual_router_id": 9, "backup_node": "n3", "vip_port": 9000})"));
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_NE((*t)->primaries(), nullptr);
+  EXPECT_TRUE((*t)->balance_clients()->ObservesVip());
+  Result<std::unique_ptr<Target>> plain = MakeTarget("haproxy", Json::object());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->primaries(), nullptr);
+  EXPECT_FALSE((*plain)->balance_clients()->ObservesVip());
+  auto error = [](const char* options) {
+    Result<std::unique_ptr<Target>> r = MakeTarget("haproxy", Json::parse(options));
+    return r.ok() ? std::string() : r.status().message();
+  };
+  EXPECT_EQ(error(R"({"vrrp": true, "vip": "10.0.0"})"),
+            "target haproxy: option vip: expected an IPv4 address, got \"10.0.0\"");
+  EXPECT_EQ(error(R"({"vip": "10.0.0.9"})"), "target haproxy: option vip: needs vrrp=true");
+  EXPECT_NE(error(R"({"vrrp": "yes"})").find("option vrrp: expected true or false"), std::string::npos);
+  EXPECT_NE(error(R"({"vrrp": true, "virtual_router_id": 0})").find("virtual_router_id"), std::string::npos);
 }
 
 TEST(BalancerRegistryTest, OptionsAreCheckedByName) {

@@ -1,6 +1,7 @@
 #include "harness/report/balance_report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -76,6 +77,119 @@ std::string KindColor(const std::string& kind) {
   return "#868e96";
 }
 
+// Who held the virtual address over the run: a row per node (its holding
+// runs), a row of the intervals with two holders, a row of the faults that
+// hit a holder; seconds on the x axis.
+std::string VipTimeline(const Json& vrrp) {
+  const double end = std::max(NumberField(vrrp, "end_ms"), 1.0);
+  const int label_w = 120, plot_w = 700, row_h = 22, top = 8;
+  struct Row {
+    std::string label, color;
+    std::vector<std::pair<double, double>> spans;
+  };
+  std::vector<Row> rows;
+  if (const Json* held = Field(vrrp, "held"); held && held->is_object()) {
+    for (const auto& [node, list] : held->items()) {
+      Row r{node + " holds", "#2f9e44", {}};
+      if (list.is_array()) {
+        for (const Json& h : list) r.spans.push_back({NumberField(h, "start_ms"), NumberField(h, "end_ms")});
+      }
+      rows.push_back(std::move(r));
+    }
+  }
+  Row split{"two holders", "#c92a2a", {}};
+  if (const Json* sb = Field(vrrp, "split_brain"); sb && sb->is_array()) {
+    for (const Json& x : *sb) split.spans.push_back({NumberField(x, "start_ms"), NumberField(x, "end_ms")});
+  }
+  rows.push_back(std::move(split));
+  Row faults{"fault on holder", "#7048e8", {}};
+  if (const Json* fo = Field(vrrp, "failovers"); fo && fo->is_array()) {
+    for (const Json& f : *fo) faults.spans.push_back({NumberField(f, "start_ms"), NumberField(f, "end_ms")});
+  }
+  rows.push_back(std::move(faults));
+  const int h = top + row_h * static_cast<int>(rows.size()) + 24;
+  auto X = [&](double ms) { return label_w + std::clamp(ms / end, 0.0, 1.0) * plot_w; };
+  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(label_w + plot_w + 20) +
+                  "\" height=\"" + std::to_string(h) + "\" font-family=\"sans-serif\" font-size=\"12\">";
+  int y = top;
+  for (const Row& r : rows) {
+    s += "<text x=\"" + std::to_string(label_w - 6) + "\" y=\"" + std::to_string(y + 14) +
+         "\" text-anchor=\"end\">" + HtmlEscape(r.label) + "</text>";
+    s += "<rect x=\"" + std::to_string(label_w) + "\" y=\"" + std::to_string(y + 3) + "\" width=\"" +
+         std::to_string(plot_w) + "\" height=\"15\" fill=\"#f1f3f5\"/>";
+    for (const auto& [a, b] : r.spans) {
+      // At least 2 px, so that a short interval still shows.
+      const double w = std::max(X(b) - X(a), 2.0);
+      s += "<rect x=\"" + Fmt(X(a), "%.1f") + "\" y=\"" + std::to_string(y + 3) + "\" width=\"" +
+           Fmt(w, "%.1f") + "\" height=\"15\" fill=\"" + r.color + "\"><title>" +
+           Fmt(a / 1000, "%.2f") + " s to " + Fmt(b / 1000, "%.2f") + " s</title></rect>";
+    }
+    y += row_h;
+  }
+  for (int i = 0; i <= 10; ++i) {
+    const double ms = end * i / 10;
+    s += "<text x=\"" + Fmt(X(ms), "%.1f") + "\" y=\"" + std::to_string(y + 14) +
+         "\" text-anchor=\"middle\" fill=\"#868e96\">" + Fmt(ms / 1000, "%.0f") + "s</text>";
+  }
+  return s + "</svg>";
+}
+
+void VrrpPart(const Json& vrrp, std::string* out) {
+  std::string& h = *out;
+  h += "<h3>VRRP: who held the virtual address " + HtmlEscape(StringField(vrrp, "vip")) +
+       Verdict(vrrp) + "</h3>";
+  h += VipTimeline(vrrp);
+  const Json* sb = Field(vrrp, "split_brain");
+  if (sb && sb->is_array() && !sb->empty()) {
+    h += "<p><strong>Split brain:</strong> two nodes held the address at once " +
+         std::to_string(sb->size()) + " time(s), " + Fmt(NumberField(vrrp, "split_brain_ms")) +
+         " ms in all (observed; a lower bound).</p>"
+         "<table><tr><th>nodes</th><th>from</th><th>to</th><th>observed</th><th>at most</th>"
+         "<th>during</th></tr>";
+    for (const Json& x : *sb) {
+      std::string nodes, during;
+      if (const Json* n = Field(x, "nodes"); n && n->is_array()) {
+        for (const Json& v : *n) nodes += (nodes.empty() ? "" : ", ") + ShortJson(v, 20, true);
+      }
+      if (const Json* d = Field(x, "during"); d && d->is_array()) {
+        for (const Json& v : *d) during += (during.empty() ? "" : "; ") + ShortJson(v, 60, true);
+      }
+      h += "<tr><td>" + HtmlEscape(nodes) + "</td><td class=\"num\">" +
+           Fmt(NumberField(x, "start_ms") / 1000, "%.2f") + " s</td><td class=\"num\">" +
+           Fmt(NumberField(x, "end_ms") / 1000, "%.2f") + " s" +
+           (Field(x, "open") && (*Field(x, "open")) == true ? " (history ends)" : "") +
+           "</td><td class=\"num\">" + Fmt(NumberField(x, "duration_ms")) +
+           " ms</td><td class=\"num\">" + Fmt(NumberField(x, "max_duration_ms")) +
+           " ms</td><td>" + HtmlEscape(during.empty() ? "no fault" : during) + "</td></tr>";
+    }
+    h += "</table>";
+  } else {
+    h += "<p>No two nodes were seen holding the address at once.</p>";
+  }
+  if (const Json* fo = Field(vrrp, "failovers"); fo && fo->is_array() && !fo->empty()) {
+    h += "<table><tr><th>fault on the holder</th><th>at</th><th>taken over by</th><th>after</th>"
+         "<th>status</th></tr>";
+    for (const Json& f : *fo) {
+      h += "<tr><td>" + HtmlEscape(StringField(f, "kind") + " " + StringField(f, "holder")) +
+           "</td><td class=\"num\">" + Fmt(NumberField(f, "start_ms") / 1000, "%.2f") +
+           " s</td><td>" + HtmlEscape(StringField(f, "by", "-")) + "</td><td class=\"num\">" +
+           (Field(f, "takeover_ms") ? Fmt(NumberField(f, "takeover_ms")) + " ms" : std::string("-")) +
+           "</td><td>" + HtmlEscape(StringField(f, "status")) + "</td></tr>";
+    }
+    h += "</table><p>Takeover bound " + Fmt(NumberField(vrrp, "bound_ms")) +
+         " ms (3 adverts + the backup's skew + margin).</p>";
+  }
+  if (const Json* none = Field(vrrp, "no_holder"); none && none->is_array() && !none->empty()) {
+    h += "<p>No holder: " + std::to_string(none->size()) + " interval(s), " +
+         HtmlEscape(ShortJson(*none, 400)) + "</p>";
+  }
+  h += "<p class=\"muted\">Each balancer node reads its interface (<code>ip -o -4 addr show</code>) "
+       "every 100 ms; the \"vip\" op fetches those readings every 100 ms (median spacing between "
+       "readings " + Fmt(NumberField(vrrp, "resolution_ms")) + " ms). A node held the address from the "
+       "first to the last reading that showed it, so intervals are lower bounds; \"at most\" comes "
+       "from the readings just outside.</p>";
+}
+
 }  // namespace
 
 void BalanceSection(const Json& results, std::string* out) {
@@ -86,9 +200,11 @@ void BalanceSection(const Json& results, std::string* out) {
   const Json* dist = Field(*checkers, "distribution");
   const Json* hash = Field(*checkers, "hash-stability");
   const Json* amo = Field(*checkers, "at-most-once");
-  if (!failover && !errors && !dist && !hash && !amo) return;
+  const Json* vrrp = Field(*checkers, "vrrp-split-brain");
+  if (!failover && !errors && !dist && !hash && !amo && !vrrp) return;
   std::string& h = *out;
   h += "<section id=\"balance\"><h2>Balancer</h2>";
+  if (vrrp && Field(*vrrp, "applicable") && (*vrrp)["applicable"] == true) VrrpPart(*vrrp, &h);
 
   if (failover) {
     h += "<h3>Failover: detection time per fault" + Verdict(*failover) + "</h3>";

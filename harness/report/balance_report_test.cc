@@ -35,6 +35,33 @@ TEST(BalanceReportTest, DrawsEveryPartFromTheCheckers) {
   EXPECT_EQ(h.find("<script"), std::string::npos);
 }
 
+TEST(BalanceReportTest, VrrpTimelineAndSplitBrainIntervals) {
+  const Json results = Json::parse(R"({"valid": false, "checkers": {
+    "vrrp-split-brain": {"valid": false, "applicable": true, "vip": "10.77.1.254", "end_ms": 20000,
+      "bound_ms": 4609, "resolution_ms": 105,
+      "held": {"n1": [{"start_ms": 100, "end_ms": 19900, "open": true}],
+               "n2": [{"start_ms": 8000, "end_ms": 11000, "open": false}]},
+      "split_brain": [{"nodes": ["n1", "n2"], "start_ms": 8000, "end_ms": 11000, "duration_ms": 3000,
+                       "max_duration_ms": 3200, "open": false, "during": ["partition"]}],
+      "split_brain_ms": 3000,
+      "failovers": [{"kind": "partition", "holder": "n1", "start_ms": 5000, "end_ms": 11000,
+                     "takeover_ms": 3000, "by": "n2", "status": "taken-over"}]}}})");
+  std::string h;
+  BalanceSection(results, &h);
+  EXPECT_NE(h.find("who held the virtual address 10.77.1.254"), std::string::npos) << h;
+  EXPECT_NE(h.find("n2 holds"), std::string::npos) << h;
+  EXPECT_NE(h.find("two holders"), std::string::npos) << h;
+  EXPECT_NE(h.find("8.00 s to 11.00 s"), std::string::npos) << h;  // the red bar's title
+  EXPECT_NE(h.find("<td class=\"num\">3000 ms</td><td class=\"num\">3200 ms</td><td>partition</td>"),
+            std::string::npos) << h;
+  EXPECT_NE(h.find("<td>n2</td><td class=\"num\">3000 ms</td><td>taken-over</td>"), std::string::npos) << h;
+  // A run without redundant balancers shows no VRRP part.
+  std::string plain;
+  BalanceSection(Json::parse(R"({"checkers": {"vrrp-split-brain": {"valid": true, "applicable": false},
+                                 "at-most-once": {"valid": true}}})"), &plain);
+  EXPECT_EQ(plain.find("VRRP"), std::string::npos) << plain;
+}
+
 TEST(BalanceReportTest, NothingWithoutBalanceCheckersAndNoThrowOnOddFields) {
   std::string h;
   BalanceSection(Json::parse(R"({"valid": true, "checkers": {"stats": {"valid": true}}})"), &h);
