@@ -688,11 +688,14 @@ class BalancerTarget final : public Target,
   }
 
   // Nobody else answers ARP for the address: a connection attempt makes the
-  // node resolve it; a neighbour entry with a link-layer address means some
-  // host has it. Retried: the other balancer node may still be removing the
+  // node resolve it afresh; a neighbour entry with a link-layer address then
+  // means some host answered for it. Retried: the other balancer node may still be removing the
   // address an earlier run left.
   Status VipIsFree(const NodeContext& ctx, const Vrrp& v) {
+    // The cached entry is forgotten first: an earlier run's holder may
+    // still be remembered (STALE, DELAY) without answering any more.
     const char* script =
+        "ip neigh flush to \"$1\" dev \"$2\" >/dev/null 2>&1\n"
         "timeout 1 bash -c 'exec 3<>/dev/tcp/$0/9' \"$1\" >/dev/null 2>&1\n"
         "ip neigh show to \"$1\" dev \"$2\"\n";
     std::string last;
