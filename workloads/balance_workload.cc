@@ -48,8 +48,15 @@ class BalanceWorkload : public Workload {
   }
 
   gen::GenPtr FinalGenerator(std::function<std::vector<Json>()>) override {
-    return gen::Limit(10, gen::UntilOk(gen::Delay(std::chrono::milliseconds(500),
-                                                  gen::Repeat(gen::MakeOp("applied")))));
+    gen::GenPtr applied = gen::Limit(10, gen::UntilOk(gen::Delay(std::chrono::milliseconds(500),
+                                                                 gen::Repeat(gen::MakeOp("applied")))));
+    if (!vip_) return applied;
+    // After the final heal, who holds the virtual address for a while more:
+    // a split brain the time limit cut into is seen to end (or not).
+    gen::GenPtr vip = gen::TimeLimit(
+        std::chrono::seconds(kBalanceFinalVipSeconds),
+        gen::Delay(std::chrono::milliseconds(100), gen::Repeat(gen::MakeOp("vip"))));
+    return gen::Phases({vip, applied});
   }
 
   Result<std::unique_ptr<Client>> NewClient(Target& target) override {

@@ -42,6 +42,56 @@ TEST(BalanceWorkloadTest, UniqueIdsKeysAndHealthReadsOnTheirOwnThread) {
   EXPECT_LE(keys.size(), static_cast<size_t>(kBalanceKeys));
 }
 
+TEST(BalanceWorkloadTest, VipReadsOnAThreadOfTheirOwnWithVrrp) {
+  Result<std::unique_ptr<Target>> target = MakeTarget("haproxy", Json{{"vrrp", true}});
+  ASSERT_TRUE(target.ok());
+  WorkloadOptions o;
+  o.concurrency = 4;
+  auto w = MakeBalanceWorkload(o);
+  ASSERT_TRUE(w->NewClient(**target).ok());  // as the runner's probe does, first
+  Result<gen::SimResult> sim = gen::Simulate(
+      gen::TimeLimit(std::chrono::seconds(2), gen::Clients(w->Generator())),
+      {.client_count = 4, .nemesis = false, .seed = 3});
+  ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+  int64_t vip = 0, health = 0;
+  for (const Op& op : sim->history) {
+    if (op.type != OpType::kInvoke) continue;
+    if (op.f == "vip") {
+      EXPECT_EQ(op.process, 1);
+      ++vip;
+    } else if (op.f == "backends") {
+      EXPECT_EQ(op.process, 0);
+      ++health;
+    } else {
+      EXPECT_GE(op.process, 2);
+    }
+  }
+  EXPECT_NEAR(vip, 20, 2);
+  EXPECT_NEAR(health, 20, 2);
+  // The final phase reads who holds it for a while, then what was applied.
+  Result<gen::SimResult> final_sim = gen::Simulate(gen::Clients(w->FinalGenerator(nullptr)),
+                                                  {.client_count = 4, .nemesis = false});
+  ASSERT_TRUE(final_sim.ok());
+  int64_t final_vip = 0;
+  std::string last;
+  for (const Op& op : final_sim->history) {
+    if (op.type != OpType::kInvoke) continue;
+    if (op.f == "vip") ++final_vip;
+    last = op.f;
+  }
+  EXPECT_NEAR(final_vip, kBalanceFinalVipSeconds * 10, 2);
+  EXPECT_EQ(last, "applied");
+  // Without vrrp: no vip reads at all.
+  Result<std::unique_ptr<Target>> plain = MakeTarget("haproxy", Json::object());
+  auto w2 = MakeBalanceWorkload(o);
+  ASSERT_TRUE(w2->NewClient(**plain).ok());
+  Result<gen::SimResult> none = gen::Simulate(
+      gen::TimeLimit(std::chrono::seconds(1), gen::Clients(w2->Generator())),
+      {.client_count = 4, .nemesis = false, .seed = 3});
+  ASSERT_TRUE(none.ok());
+  for (const Op& op : none->history) EXPECT_NE(op.f, "vip");
+}
+
 TEST(BalanceWorkloadTest, FinalReadsAppliedUntilOk) {
   auto w = MakeBalanceWorkload({});
   gen::SimOptions o{.client_count = 3, .nemesis = false};
@@ -75,7 +125,8 @@ TEST(BalanceWorkloadTest, NeedsABalancerTarget) {
   std::set<std::string> names;
   for (const auto& c : w->Checkers()) names.insert(c->name());
   EXPECT_EQ(names, (std::set<std::string>{"at-most-once", "balance-errors", "distribution",
-                                          "failover", "hash-stability", "perf", "stats"}));
+                                          "failover", "hash-stability", "perf", "stats",
+                                          "vrrp-split-brain"}));
   auto via_registry = MakeWorkload("balance", {});
   ASSERT_TRUE(via_registry.ok());
   EXPECT_EQ((*via_registry)->name(), "balance");
