@@ -1075,8 +1075,9 @@ std::string KeepalivedConfig(const BalancerOptions& o, const std::string& node_n
     << "  virtual_ipaddress {\n"
     << "    " << vip << "/" << prefix << " dev " << interface << "\n"
     << "  }\n"
-    << "  notify " << notify_script << "\n"
-    << "}\n";
+    << "  notify " << notify_script << "\n";
+  if (o.garp_refresh_s > 0) c << "  garp_master_refresh " << o.garp_refresh_s << "\n";
+  c << "}\n";
   return c.str();
 }
 

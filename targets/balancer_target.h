@@ -112,6 +112,11 @@ struct BalancerOptions {
   std::string vip;           // empty: ChooseVip
   int advert_int_s = 1;      // keepalived advert_int (VRRPv2: whole seconds)
   int virtual_router_id = 51;
+  // keepalived garp_master_refresh: a master repeats its gratuitous ARPs
+  // every this many seconds; 0 (keepalived's default): only on becoming
+  // master, so after a split brain heals, hosts that learned the backup's
+  // MAC keep sending to it until their ARP entry expires.
+  int garp_refresh_s = 0;
   int vip_port = 8082;       // the address watcher's nginx
   std::chrono::milliseconds setup_deadline{std::chrono::seconds(30)};
   std::chrono::milliseconds start_deadline{std::chrono::seconds(10)};

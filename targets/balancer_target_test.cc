@@ -254,6 +254,10 @@ TEST(VrrpTest, KeepalivedConfigStartsBothAsBackup) {
   EXPECT_TRUE(Contains(c, "advert_int 2\n")) << c;
   EXPECT_TRUE(Contains(c, "10.77.1.254/24 dev eth0\n")) << c;
   EXPECT_TRUE(Contains(c, "notify /d/notify.sh\n")) << c;
+  EXPECT_FALSE(Contains(c, "garp_master_refresh")) << c;
+  o.garp_refresh_s = 1;
+  EXPECT_TRUE(Contains(KeepalivedConfig(o, "n2", "eth0", "10.77.1.254", 24, 100, "/n"),
+                       "garp_master_refresh 1\n"));
   // The balancer listens on every address (the virtual one comes and goes);
   // stats stay on the node's own.
   const std::string h = HaproxyConfig(o, "10.0.0.1", kBackends);

@@ -216,6 +216,7 @@ Result<std::unique_ptr<Target>> MakeBalancer(BalancerKind kind, const Json& json
   o.advert_int_s = static_cast<int>(r.Int("advert_int_s", o.advert_int_s, 1, 255));
   o.virtual_router_id = static_cast<int>(r.Int("virtual_router_id", o.virtual_router_id, 1, 255));
   o.vip_port = static_cast<int>(r.Int("vip_port", o.vip_port, 1, 65535));
+  o.garp_refresh_s = static_cast<int>(r.Int("garp_refresh_s", o.garp_refresh_s, 0, 86400));
   o.client_timeouts.connect = std::chrono::milliseconds(
       r.Int("connect_timeout_client_ms", o.client_timeouts.connect.count(), 1, kMaxInt));
   o.client_timeouts.total = std::chrono::milliseconds(
