@@ -360,7 +360,7 @@ class BalancerTarget final : public Target,
       BalancerTarget* self;
       bool armed;
       ~Publish() {
-        if (armed) self->PublishVip(Status::Cancelled("setup on the primary balancer failed"));
+        if (armed) self->PublishVip(Status::IoError("setup on the primary balancer failed"));
       }
     } publish{this, options_.vrrp && primary};
     const bool balancer = primary || vrrp;

@@ -26,7 +26,9 @@ int ExitCodeFor(const TestOutcome& outcome) {
   switch (outcome.valid) {
     case Validity::kValid: return kExitValid;
     case Validity::kInvalid: return kExitInvalid;
-    case Validity::kUnknown: return outcome.harness_error.ok() ? kExitUnknown : kExitInternal;
+    case Validity::kUnknown:
+      if (outcome.harness_error.ok()) return kExitUnknown;
+      return outcome.harness_error.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitInternal;
   }
   return kExitInternal;
 }

@@ -219,6 +219,7 @@ class TestRun {
   std::unique_ptr<JsonlHistoryWriter> history_;
   std::vector<Phase> phases_;
   std::vector<std::string> errors_;
+  Status::Code first_error_code_ = Status::Code::kInternal;
   std::vector<std::string> warnings_;
 
   std::unique_ptr<Target> target_;
@@ -261,6 +262,7 @@ Status TestRun::RunPhase(const std::string& name, const std::function<Status()>&
   } else if (!status.ok()) {
     phase.status = "failed";
     phase.error = status.ToString();
+    if (errors_.empty()) first_error_code_ = status.code();
     errors_.push_back(name + ": " + status.ToString());
     log_->Line("phase " + name + ": FAILED: " + status.ToString());
   } else {
@@ -816,7 +818,13 @@ Result<TestOutcome> TestRun::Run() {
   outcome.valid = valid;
   outcome.run_dir = run_dir_;
   outcome.results = std::move(results);
-  if (!errors_.empty()) outcome.harness_error = Status::Internal(errors_.front());
+  // A phase that failed on bad input (a target option only the nodes could
+  // refute, such as an address outside their subnet) stays bad input.
+  if (!errors_.empty()) {
+    outcome.harness_error = first_error_code_ == Status::Code::kInvalidArgument
+                                ? Status::InvalidArgument(errors_.front())
+                                : Status::Internal(errors_.front());
+  }
   return outcome;
 }
 

@@ -72,7 +72,7 @@ struct TestOutcome {
   Validity valid = Validity::kUnknown;
   std::string run_dir;
   RunResults results;    // as written to results.json
-  Status harness_error;  // ok unless a phase failed
+  Status harness_error;  // ok unless a phase failed; InvalidArgument when it failed on bad input
 };
 
 // Runs the test described by `config` in `env`. `interrupt` (may be null) is

@@ -337,6 +337,34 @@ TEST_F(RunnerTest, UnknownTargetIsNamedBeforeTheNodesFile) {
   EXPECT_NE(outcome.status().message().find("/nonexistent/nodes.json"), std::string::npos);
 }
 
+// Options that only the nodes can refute (Target::CheckNodes) are bad input
+// too: rejected before anything is stored or touched.
+TEST_F(RunnerTest, TargetOptionsNamingNodesAreCheckedAgainstTheNodesFile) {
+  const fs::path nodes = fs::temp_directory_path() /
+                         ("faultline-runner-nodes-" + std::to_string(::getpid()) + ".json");
+  {
+    std::ofstream out(nodes);
+    out << R"({"nodes": [{"name": "n1", "host": "10.0.0.1"}, {"name": "n2", "host": "10.0.0.2"}]})";
+  }
+  TestConfig c;
+  c.target = "haproxy";
+  c.workload = "balance";
+  c.nodes_file = nodes.string();
+  c.store = store_.string();
+  c.target_options = {{"vrrp", true}, {"backup_node", "n9"}};
+  auto outcome = RunTest(c, TestEnv{}, nullptr, nullptr);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(outcome.status().message().find("option backup_node: \"n9\""), std::string::npos)
+      << outcome.status().message();
+  c.target_options = {{"vrrp", true}, {"vip", "10.0.0.2"}};
+  outcome = RunTest(c, TestEnv{}, nullptr, nullptr);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_NE(outcome.status().message().find("a node's own address"), std::string::npos);
+  EXPECT_FALSE(fs::exists(store_)) << "bad input stores no run";
+  fs::remove(nodes);
+}
+
 TEST(ResolveConcurrencyTest, NumbersAndPerNode) {
   EXPECT_EQ(*ResolveConcurrency("2n", 3), 6);
   EXPECT_EQ(*ResolveConcurrency("5", 3), 5);
