@@ -1,0 +1,299 @@
+// The harness's cost on a real target, measured fairly: the same balance
+// clients, the same balancer set up the same way, the same concurrency and
+// duration, run straight ("raw": one loop per thread, nothing recorded) and
+// through the runner ("harness": RunTest, exactly what `faultline test` runs:
+// generator, driver, worker threads, every op recorded to history.jsonl with
+// group commit). The two modes alternate A/B/A/B so that other load on the
+// machine drifts into both; the medians and their ratio are reported.
+//
+//   faultline cluster up --nodes 3 --name hc1
+//   build/bench/harness_cost_bench --nodes-file /var/lib/faultline/clusters/hc1/nodes.json
+//       [--target haproxy|nginx] [--pairs 5] [--seconds 10] [--clients 8] [--rate 100000]
+//
+// Both modes do the same work in their timed window: `clients` request
+// threads (unique ids, keys k0..k31, as the balance workload) plus one thread
+// reading the balancer's health every 100 ms (the workload's `backends` op on
+// its own thread: --concurrency clients+1). No nemesis. The window is the
+// request phase only: from about 1 s after the first op to the time limit,
+// sampled on the runner's coordinating thread through its progress callback
+// (so setup, the final applied-log reads, log download, teardown and the
+// checkers are outside it); the raw mode samples at the same instants.
+// Per window: completed ops per second, and the process's CPU time per op
+// (getrusage: every thread of the controller, user + system), which other
+// load on the machine disturbs much less than the rate.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/control/nodes_file.h"
+#include "harness/runner/runner.h"
+#include "targets/client.h"
+#include "targets/registry.h"
+#include "workloads/balance_workload.h"
+
+namespace faultline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Flags {
+  std::string nodes_file;
+  std::string target = "haproxy";
+  int pairs = 5;
+  double seconds = 10;
+  int clients = 8;
+  double rate = 100000;
+};
+
+struct Sample {
+  Clock::time_point at;
+  double cpu_s = 0;
+  int64_t ops = 0;
+  int64_t switches = 0;  // voluntary + involuntary context switches
+};
+
+Sample Take(int64_t ops) {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return {Clock::now(), secs(u.ru_utime) + secs(u.ru_stime), ops, u.ru_nvcsw + u.ru_nivcsw};
+}
+
+struct Window {
+  double ops_per_s = 0;
+  double cpu_us_per_op = 0;
+  double switches_per_op = 0;
+};
+
+Window Between(const Sample& a, const Sample& b) {
+  const double wall = std::chrono::duration<double>(b.at - a.at).count();
+  const double ops = static_cast<double>(b.ops - a.ops);
+  Window w;
+  if (wall <= 0 || ops <= 0) return w;
+  w.ops_per_s = ops / wall;
+  w.cpu_us_per_op = (b.cpu_s - a.cpu_s) * 1e6 / ops;
+  w.switches_per_op = static_cast<double>(b.switches - a.switches) / ops;
+  return w;
+}
+
+// The target set up on the nodes, for the raw mode.
+struct Nodes {
+  std::vector<std::shared_ptr<Remote>> remotes;
+  ClusterInfo cluster;
+  std::unique_ptr<Target> target;
+};
+
+Result<Nodes> Connect(const Flags& flags) {
+  Result<NodesFile> file = ReadNodesFile(flags.nodes_file);
+  if (!file.ok()) return file.status();
+  Nodes n;
+  for (const NodeSpec& spec : file->nodes) {
+    Result<std::shared_ptr<Remote>> r = ConnectNode(spec);
+    if (!r.ok()) return Status::Unreachable(spec.name + ": " + r.status().ToString());
+    n.remotes.push_back(*r);
+    n.cluster.nodes.push_back({spec.name, spec.host, ""});
+  }
+  Result<std::unique_ptr<Target>> t = MakeTarget(flags.target);
+  if (!t.ok()) return t.status();
+  n.target = std::move(*t);
+  if (n.target->balance_clients() == nullptr) {
+    return Status::InvalidArgument("--target " + flags.target + " offers no balance clients");
+  }
+  return n;
+}
+
+// Raw: a fresh setup (as each `faultline test` makes), then the threads in a
+// loop; the window from 1 s after the start to `seconds`.
+Result<Window> RunRaw(const Flags& flags, Nodes& nodes) {
+  if (Status s = SetupAll(*nodes.target, nodes.remotes, nodes.cluster); !s.ok()) return s;
+  std::atomic<int64_t> done{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> next_id{1};
+  std::vector<std::thread> threads;
+  const size_t n = nodes.cluster.nodes.size();
+  for (int t = 0; t <= flags.clients; ++t) {
+    threads.emplace_back([&, t] {
+      const NodeInfo& node = nodes.cluster.nodes[static_cast<size_t>(t) % n];
+      auto open = [&] {
+        std::unique_ptr<Client> c = nodes.target->balance_clients()->NewBalanceClient();
+        (void)c->Open(node);
+        return c;
+      };
+      std::unique_ptr<Client> client = open();
+      std::mt19937_64 rng(static_cast<uint64_t>(t) + 1);
+      Op op;
+      op.process = t;
+      auto last = Clock::now();
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (t == 0) {  // the health reader: one every 100 ms
+          std::this_thread::sleep_until(last + std::chrono::milliseconds(100));
+          last = Clock::now();
+          op.f = "backends";
+        } else {
+          op.f = "request";
+          op.value = Json{{"id", next_id.fetch_add(1)}};
+          op.key = "k" + std::to_string(rng() % kBalanceKeys);
+        }
+        Op completion = client->Invoke(op);
+        done.fetch_add(1, std::memory_order_relaxed);
+        if (completion.type == OpType::kInfo) {  // as the runner: a new client
+          client->Close();
+          client = open();
+        }
+      }
+      client->Close();
+    });
+  }
+  const auto start = Clock::now();
+  std::this_thread::sleep_until(start + std::chrono::seconds(1));
+  const Sample a = Take(done.load());
+  std::this_thread::sleep_until(start + std::chrono::duration<double>(flags.seconds));
+  const Sample b = Take(done.load());
+  stop = true;
+  for (std::thread& t : threads) t.join();
+  return Between(a, b);
+}
+
+// Harness: RunTest as `faultline test --target T --workload balance
+// --concurrency clients+1 --rate R --time-limit seconds` runs it.
+Result<Window> RunHarness(const Flags& flags, const std::string& store, uint64_t seed) {
+  TestConfig config;
+  config.target = flags.target;
+  config.workload = "balance";
+  config.nodes_file = flags.nodes_file;
+  config.time_limit_s = flags.seconds;
+  config.concurrency = std::to_string(flags.clients + 1);
+  config.rate = flags.rate;
+  config.seed = seed;
+  config.store = store;
+  config.leave_running = true;  // the next setup wipes it; saves a teardown
+  bool have_first = false;
+  Sample a, b;
+  auto progress = [&](const Progress& p) {
+    if (p.phase != "main") return;
+    b = Take(p.ok + p.fail + p.info);
+    if (!have_first) {
+      a = b;
+      have_first = true;
+    }
+  };
+  Result<TestOutcome> outcome = RunTest(config, TestEnv{}, nullptr, progress);
+  if (!outcome.ok()) return outcome.status();
+  std::error_code ec;
+  std::filesystem::remove_all(outcome->run_dir, ec);
+  if (!outcome->harness_error.ok()) return outcome->harness_error;
+  if (outcome->valid != Validity::kValid) {
+    return Status::Internal("the harness run was not valid: " + outcome->run_dir);
+  }
+  if (!have_first) return Status::Internal("no progress samples in the run phase");
+  return Between(a, b);
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+double LoadAverage() {
+  double l[1] = {0};
+  return getloadavg(l, 1) == 1 ? l[0] : -1;
+}
+
+int Usage(const std::string& why) {
+  std::cerr << "harness_cost_bench: " << why
+            << "\nusage: harness_cost_bench --nodes-file FILE [--target haproxy|nginx] "
+               "[--pairs N] [--seconds S] [--clients N] [--rate R]\n";
+  return 254;
+}
+
+int Main(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) return Usage(arg + ": expected a value after it");
+    const std::string v = argv[++i];
+    char* end = nullptr;
+    const double num = std::strtod(v.c_str(), &end);
+    const bool numeric = end != v.c_str() && *end == '\0' && num > 0;
+    if (arg == "--nodes-file") {
+      flags.nodes_file = v;
+    } else if (arg == "--target") {
+      flags.target = v;
+    } else if (!numeric) {
+      return Usage(arg + " " + v + ": expected a number > 0");
+    } else if (arg == "--pairs") {
+      flags.pairs = static_cast<int>(num);
+    } else if (arg == "--seconds") {
+      flags.seconds = num;
+    } else if (arg == "--clients") {
+      flags.clients = static_cast<int>(num);
+    } else if (arg == "--rate") {
+      flags.rate = num;
+    } else {
+      return Usage("unknown flag " + arg);
+    }
+  }
+  if (flags.nodes_file.empty()) return Usage("--nodes-file is required");
+  if (flags.seconds < 3) return Usage("--seconds must be at least 3 (the window starts at 1 s)");
+  if (flags.pairs < 1 || flags.clients < 1) return Usage("--pairs and --clients must be >= 1");
+  Result<Nodes> nodes = Connect(flags);
+  if (!nodes.ok()) {
+    std::cerr << "harness_cost_bench: " << nodes.status().ToString() << "\n";
+    return nodes.status().code() == Status::Code::kInvalidArgument ? 254 : 255;
+  }
+  char store[] = "/tmp/faultline-harness-cost-XXXXXX";
+  if (mkdtemp(store) == nullptr) {
+    std::cerr << "harness_cost_bench: cannot create a temporary directory\n";
+    return 255;
+  }
+  std::printf("%s, %d request threads + 1 health reader, %.0f s per run, --rate %.0f\n",
+              flags.target.c_str(), flags.clients, flags.seconds, flags.rate);
+  std::printf("pair  mode     ops/s    cpu us/op  switches/op  load\n");
+  std::vector<double> raw_rate, raw_cpu, h_rate, h_cpu, ratios;
+  int status = 0;
+  for (int pair = 1; pair <= flags.pairs && status == 0; ++pair) {
+    for (const bool harness : {false, true}) {
+      Result<Window> w = harness ? RunHarness(flags, store, static_cast<uint64_t>(pair))
+                                 : RunRaw(flags, *nodes);
+      if (!w.ok()) {
+        std::cerr << "harness_cost_bench: " << (harness ? "harness" : "raw") << " run: "
+                  << w.status().ToString() << "\n";
+        status = 255;
+        break;
+      }
+      std::printf("%4d  %-7s %8.0f  %9.1f  %11.2f  %4.1f\n", pair, harness ? "harness" : "raw",
+                  w->ops_per_s, w->cpu_us_per_op, w->switches_per_op, LoadAverage());
+      std::fflush(stdout);
+      (harness ? h_rate : raw_rate).push_back(w->ops_per_s);
+      (harness ? h_cpu : raw_cpu).push_back(w->cpu_us_per_op);
+      if (harness) ratios.push_back(w->ops_per_s / raw_rate.back());
+    }
+  }
+  (void)TeardownAll(*nodes->target, nodes->remotes, nodes->cluster);
+  std::error_code ec;
+  std::filesystem::remove_all(store, ec);
+  if (status != 0 || ratios.empty()) return status ? status : 255;
+  const double raw = Median(raw_rate), h = Median(h_rate);
+  std::printf("median  raw %.0f ops/s, %.1f cpu us/op; harness %.0f ops/s, %.1f cpu us/op\n", raw,
+              Median(raw_cpu), h, Median(h_cpu));
+  std::printf("harness/raw: median of per-pair ratios %.3f (cost %.1f %%), ratio of medians %.3f; "
+              "extra controller cpu per op %.1f us\n",
+              Median(ratios), (1 - Median(ratios)) * 100, h / raw, Median(h_cpu) - Median(raw_cpu));
+  return 0;
+}
+
+}  // namespace
+}  // namespace faultline
+
+int main(int argc, char** argv) { return faultline::Main(argc, argv); }
