@@ -9,6 +9,7 @@
 //   faultline cluster up --nodes 3 --name hc1
 //   build/bench/harness_cost_bench --nodes-file /var/lib/faultline/clusters/hc1/nodes.json
 //       [--target haproxy|nginx] [--pairs 5] [--seconds 10] [--clients 8] [--rate 100000]
+//       [--store-parent /tmp]
 //
 // Both modes do the same work in their timed window: `clients` request
 // threads (unique ids, keys k0..k31, as the balance workload) plus one thread
@@ -53,6 +54,7 @@ struct Flags {
   double seconds = 10;
   int clients = 8;
   double rate = 100000;
+  std::string store_parent = "/tmp";  // where the runs' store is made
 };
 
 struct Sample {
@@ -213,7 +215,7 @@ double LoadAverage() {
 int Usage(const std::string& why) {
   std::cerr << "harness_cost_bench: " << why
             << "\nusage: harness_cost_bench --nodes-file FILE [--target haproxy|nginx] "
-               "[--pairs N] [--seconds S] [--clients N] [--rate R]\n";
+               "[--pairs N] [--seconds S] [--clients N] [--rate R] [--store-parent DIR]\n";
   return 254;
 }
 
@@ -230,6 +232,8 @@ int Main(int argc, char** argv) {
       flags.nodes_file = v;
     } else if (arg == "--target") {
       flags.target = v;
+    } else if (arg == "--store-parent") {
+      flags.store_parent = v;
     } else if (!numeric) {
       return Usage(arg + " " + v + ": expected a number > 0");
     } else if (arg == "--pairs") {
@@ -252,10 +256,12 @@ int Main(int argc, char** argv) {
     std::cerr << "harness_cost_bench: " << nodes.status().ToString() << "\n";
     return nodes.status().code() == Status::Code::kInvalidArgument ? 254 : 255;
   }
-  char store[] = "/tmp/faultline-harness-cost-XXXXXX";
-  if (mkdtemp(store) == nullptr) {
-    std::cerr << "harness_cost_bench: cannot create a temporary directory\n";
-    return 255;
+  std::string store_template = flags.store_parent + "/faultline-harness-cost-XXXXXX";
+  char* store = mkdtemp(store_template.data());
+  if (store == nullptr) {
+    std::cerr << "harness_cost_bench: --store-parent " << flags.store_parent
+              << ": cannot create a directory there\n";
+    return 254;
   }
   std::printf("%s, %d request threads + 1 health reader, %.0f s per run, --rate %.0f\n",
               flags.target.c_str(), flags.clients, flags.seconds, flags.rate);
