@@ -1,24 +1,26 @@
-// The harness's cost on a real target, measured fairly: the same balance
-// clients, the same balancer set up the same way, the same concurrency and
-// duration, run straight ("raw": one loop per thread, nothing recorded) and
-// through the runner ("harness": RunTest, exactly what `faultline test` runs:
-// generator, driver, worker threads, every op recorded to history.jsonl with
-// group commit). The two modes alternate A/B/A/B so that other load on the
-// machine drifts into both; the medians and their ratio are reported.
+// The harness's cost on a real target, measured fairly: the same clients,
+// the same target set up the same way, the same concurrency and duration, run
+// straight ("raw": one loop per thread, nothing recorded) and through the
+// runner ("harness": RunTest, exactly what `faultline test` runs: generator,
+// driver, worker threads, every op recorded to history.jsonl with group
+// commit). The two modes alternate A/B/A/B so that other load on the machine
+// drifts into both; the medians and their ratio are reported.
 //
 //   faultline cluster up --nodes 3 --name hc1
 //   build/bench/harness_cost_bench --nodes-file /var/lib/faultline/clusters/hc1/nodes.json
-//       [--target haproxy|nginx] [--pairs 5] [--seconds 10] [--clients 8] [--rate 100000]
-//       [--store-parent /tmp]
+//       [--target haproxy] [--workload balance|register] [--pairs 5] [--seconds 10]
+//       [--clients 8] [--rate 100000] [--store-parent /tmp]
 //
-// Both modes do the same work in their timed window: `clients` request
-// threads (unique ids, keys k0..k31, as the balance workload) plus one thread
+// Both modes do the same work in their timed window. balance: `clients`
+// request threads (unique ids, keys k0..k31, as the workload) plus one thread
 // reading the balancer's health every 100 ms (the workload's `backends` op on
-// its own thread: --concurrency clients+1). No nemesis. The window is the
-// request phase only: from about 1 s after the first op to the time limit,
-// sampled on the runner's coordinating thread through its progress callback
-// (so setup, the final applied-log reads, log download, teardown and the
-// checkers are outside it); the raw mode samples at the same instants.
+// its own thread: --concurrency clients+1). register (e.g. --target
+// redis-sentinel): `clients` threads of reads, writes and CASes 2:1:1, two
+// threads per key, a fresh key every 200 ops, as the register workload. No
+// nemesis. The window is the run phase only: from about 1 s after the first
+// op to the time limit, sampled on the runner's coordinating thread through
+// its progress callback (so setup, final reads, log download, teardown and
+// the checkers are outside it); the raw mode samples at the same instants.
 // Per window: completed ops per second, and the process's CPU time per op
 // (getrusage: every thread of the controller, user + system), which other
 // load on the machine disturbs much less than the rate.
@@ -50,6 +52,7 @@ using Clock = std::chrono::steady_clock;
 struct Flags {
   std::string nodes_file;
   std::string target = "haproxy";
+  std::string workload = "balance";  // or register
   int pairs = 5;
   double seconds = 10;
   int clients = 8;
@@ -108,8 +111,10 @@ Result<Nodes> Connect(const Flags& flags) {
   Result<std::unique_ptr<Target>> t = MakeTarget(flags.target);
   if (!t.ok()) return t.status();
   n.target = std::move(*t);
-  if (n.target->balance_clients() == nullptr) {
-    return Status::InvalidArgument("--target " + flags.target + " offers no balance clients");
+  const bool balance = flags.workload == "balance";
+  if (balance ? n.target->balance_clients() == nullptr : n.target->register_clients() == nullptr) {
+    return Status::InvalidArgument("--target " + flags.target + " offers no " + flags.workload +
+                                   " clients");
   }
   return n;
 }
@@ -123,11 +128,16 @@ Result<Window> RunRaw(const Flags& flags, Nodes& nodes) {
   std::atomic<int64_t> next_id{1};
   std::vector<std::thread> threads;
   const size_t n = nodes.cluster.nodes.size();
-  for (int t = 0; t <= flags.clients; ++t) {
+  const bool balance = flags.workload == "balance";
+  // balance: thread 0 is the health reader (the workload's own thread for it).
+  const int threads_total = balance ? flags.clients + 1 : flags.clients;
+  for (int t = 0; t < threads_total; ++t) {
     threads.emplace_back([&, t] {
       const NodeInfo& node = nodes.cluster.nodes[static_cast<size_t>(t) % n];
       auto open = [&] {
-        std::unique_ptr<Client> c = nodes.target->balance_clients()->NewBalanceClient();
+        std::unique_ptr<Client> c = balance
+                                        ? nodes.target->balance_clients()->NewBalanceClient()
+                                        : nodes.target->register_clients()->NewRegisterClient();
         (void)c->Open(node);
         return c;
       };
@@ -136,8 +146,20 @@ Result<Window> RunRaw(const Flags& flags, Nodes& nodes) {
       Op op;
       op.process = t;
       auto last = Clock::now();
-      while (!stop.load(std::memory_order_relaxed)) {
-        if (t == 0) {  // the health reader: one every 100 ms
+      for (int64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        if (!balance) {
+          // The register workload's mix: reads, writes and CASes 2:1:1, two
+          // threads per key, a fresh key after 200 ops of the pair; values
+          // unique per key, CASes against a recent value so some succeed.
+          op.key = (static_cast<int64_t>(t / 2) << 32) + i / 100;
+          const int64_t v = 2 * (i % 100) + (t % 2) * 1000;
+          switch (rng() % 4) {
+            case 0:
+            case 1: op.f = "read"; op.value = nullptr; break;
+            case 2: op.f = "write"; op.value = v + 1; break;
+            default: op.f = "cas"; op.value = Json::array({v - 1, v + 2}); break;
+          }
+        } else if (t == 0) {  // the health reader: one every 100 ms
           std::this_thread::sleep_until(last + std::chrono::milliseconds(100));
           last = Clock::now();
           op.f = "backends";
@@ -166,15 +188,15 @@ Result<Window> RunRaw(const Flags& flags, Nodes& nodes) {
   return Between(a, b);
 }
 
-// Harness: RunTest as `faultline test --target T --workload balance
-// --concurrency clients+1 --rate R --time-limit seconds` runs it.
+// Harness: RunTest as `faultline test --target T --workload W --concurrency
+// clients(+1 for balance) --rate R --time-limit seconds` runs it.
 Result<Window> RunHarness(const Flags& flags, const std::string& store, uint64_t seed) {
   TestConfig config;
   config.target = flags.target;
-  config.workload = "balance";
+  config.workload = flags.workload;
   config.nodes_file = flags.nodes_file;
   config.time_limit_s = flags.seconds;
-  config.concurrency = std::to_string(flags.clients + 1);
+  config.concurrency = std::to_string(flags.workload == "balance" ? flags.clients + 1 : flags.clients);
   config.rate = flags.rate;
   config.seed = seed;
   config.store = store;
@@ -214,7 +236,7 @@ double LoadAverage() {
 
 int Usage(const std::string& why) {
   std::cerr << "harness_cost_bench: " << why
-            << "\nusage: harness_cost_bench --nodes-file FILE [--target haproxy|nginx] "
+            << "\nusage: harness_cost_bench --nodes-file FILE [--target T] [--workload balance|register] "
                "[--pairs N] [--seconds S] [--clients N] [--rate R] [--store-parent DIR]\n";
   return 254;
 }
@@ -232,6 +254,8 @@ int Main(int argc, char** argv) {
       flags.nodes_file = v;
     } else if (arg == "--target") {
       flags.target = v;
+    } else if (arg == "--workload") {
+      flags.workload = v;
     } else if (arg == "--store-parent") {
       flags.store_parent = v;
     } else if (!numeric) {
@@ -249,6 +273,9 @@ int Main(int argc, char** argv) {
     }
   }
   if (flags.nodes_file.empty()) return Usage("--nodes-file is required");
+  if (flags.workload != "balance" && flags.workload != "register") {
+    return Usage("--workload " + flags.workload + ": expected balance or register");
+  }
   if (flags.seconds < 3) return Usage("--seconds must be at least 3 (the window starts at 1 s)");
   if (flags.pairs < 1 || flags.clients < 1) return Usage("--pairs and --clients must be >= 1");
   Result<Nodes> nodes = Connect(flags);
@@ -263,8 +290,9 @@ int Main(int argc, char** argv) {
               << ": cannot create a directory there\n";
     return 254;
   }
-  std::printf("%s, %d request threads + 1 health reader, %.0f s per run, --rate %.0f\n",
-              flags.target.c_str(), flags.clients, flags.seconds, flags.rate);
+  std::printf("%s %s, %d client threads%s, %.0f s per run, --rate %.0f\n", flags.target.c_str(),
+              flags.workload.c_str(), flags.clients,
+              flags.workload == "balance" ? " + 1 health reader" : "", flags.seconds, flags.rate);
   std::printf("pair  mode     ops/s    cpu us/op  switches/op  load\n");
   std::vector<double> raw_rate, raw_cpu, h_rate, h_cpu, ratios;
   int status = 0;
