@@ -25,6 +25,7 @@
 // (getrusage: every thread of the controller, user + system), which other
 // load on the machine disturbs much less than the rate.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -32,8 +33,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <optional>
 #include <random>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,23 +66,88 @@ struct Flags {
   std::string store_parent = "/tmp";  // where the runs' store is made
 };
 
+// The processes of the local cluster's nodes (the target: HAProxy, nginx,
+// Redis, ...): those in the PID namespace of a node's first process, as the
+// cluster's state.json next to the nodes file lists them. Found once per run,
+// at its first sample (they do not change during the run phase), and read
+// at every sample, so their CPU per op is known too.
+class ClusterCpu {
+ public:
+  explicit ClusterCpu(const std::string& nodes_file) {
+    std::ifstream in(std::filesystem::path(nodes_file).parent_path() / "state.json");
+    Json state = Json::parse(in, nullptr, false);
+    if (!state.is_object() || !state["nodes"].is_array()) return;
+    for (const Json& node : state["nodes"]) {
+      if (!node.contains("init_pid") || !node["init_pid"].is_number_integer()) continue;
+      const std::string ns = PidNamespace(node["init_pid"].get<int64_t>());
+      if (!ns.empty()) namespaces_.insert(ns);
+    }
+  }
+  bool known() const { return !namespaces_.empty(); }
+  // Starts a run: the cluster's processes are looked up at the next Seconds().
+  void Reset() { pids_.reset(); }
+  // User + system CPU seconds of the cluster's processes so far.
+  double Seconds() {
+    if (!known()) return 0;
+    if (!pids_) {
+      pids_.emplace();
+      for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        const int64_t pid = std::stoll(name);
+        if (namespaces_.count(PidNamespace(pid))) pids_->push_back(pid);
+      }
+    }
+    double ticks = 0;
+    for (int64_t pid : *pids_) {
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+      const size_t paren = text.rfind(')');
+      if (paren == std::string::npos) continue;  // gone
+      std::istringstream fields(text.substr(paren + 2));
+      std::string f;
+      // After "pid (comm) ": state is field 3; utime and stime are 14 and 15.
+      for (int i = 3; i <= 13 && fields >> f; ++i) {
+      }
+      double utime = 0, stime = 0;
+      fields >> utime >> stime;
+      ticks += utime + stime;
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+
+ private:
+  static std::string PidNamespace(int64_t pid) {
+    std::error_code ec;
+    const auto target =
+        std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/pid", ec);
+    return ec ? std::string() : target.string();
+  }
+
+  std::set<std::string> namespaces_;
+  std::optional<std::vector<int64_t>> pids_;
+};
+
 struct Sample {
   Clock::time_point at;
-  double cpu_s = 0;
+  double cpu_s = 0;          // this process (the controller)
+  double cluster_cpu_s = 0;  // the target's processes on the nodes
   int64_t ops = 0;
   int64_t switches = 0;  // voluntary + involuntary context switches
 };
 
-Sample Take(int64_t ops) {
+Sample Take(int64_t ops, ClusterCpu& cluster) {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return {Clock::now(), secs(u.ru_utime) + secs(u.ru_stime), ops, u.ru_nvcsw + u.ru_nivcsw};
+  return {Clock::now(), secs(u.ru_utime) + secs(u.ru_stime), cluster.Seconds(), ops,
+          u.ru_nvcsw + u.ru_nivcsw};
 }
 
 struct Window {
   double ops_per_s = 0;
   double cpu_us_per_op = 0;
+  double cluster_cpu_us_per_op = 0;
   double switches_per_op = 0;
 };
 
@@ -87,6 +158,7 @@ Window Between(const Sample& a, const Sample& b) {
   if (wall <= 0 || ops <= 0) return w;
   w.ops_per_s = ops / wall;
   w.cpu_us_per_op = (b.cpu_s - a.cpu_s) * 1e6 / ops;
+  w.cluster_cpu_us_per_op = (b.cluster_cpu_s - a.cluster_cpu_s) * 1e6 / ops;
   w.switches_per_op = static_cast<double>(b.switches - a.switches) / ops;
   return w;
 }
@@ -121,7 +193,7 @@ Result<Nodes> Connect(const Flags& flags) {
 
 // Raw: a fresh setup (as each `faultline test` makes), then the threads in a
 // loop; the window from 1 s after the start to `seconds`.
-Result<Window> RunRaw(const Flags& flags, Nodes& nodes) {
+Result<Window> RunRaw(const Flags& flags, Nodes& nodes, ClusterCpu& cluster) {
   if (Status s = SetupAll(*nodes.target, nodes.remotes, nodes.cluster); !s.ok()) return s;
   std::atomic<int64_t> done{0};
   std::atomic<bool> stop{false};
@@ -178,11 +250,16 @@ Result<Window> RunRaw(const Flags& flags, Nodes& nodes) {
       client->Close();
     });
   }
+  // Sampled every second, as the runner calls its progress callback.
   const auto start = Clock::now();
+  cluster.Reset();
   std::this_thread::sleep_until(start + std::chrono::seconds(1));
-  const Sample a = Take(done.load());
-  std::this_thread::sleep_until(start + std::chrono::duration<double>(flags.seconds));
-  const Sample b = Take(done.load());
+  const Sample a = Take(done.load(), cluster);
+  Sample b = a;
+  for (int i = 2; i <= static_cast<int>(flags.seconds); ++i) {
+    std::this_thread::sleep_until(start + std::chrono::seconds(i));
+    b = Take(done.load(), cluster);
+  }
   stop = true;
   for (std::thread& t : threads) t.join();
   return Between(a, b);
@@ -190,7 +267,8 @@ Result<Window> RunRaw(const Flags& flags, Nodes& nodes) {
 
 // Harness: RunTest as `faultline test --target T --workload W --concurrency
 // clients(+1 for balance) --rate R --time-limit seconds` runs it.
-Result<Window> RunHarness(const Flags& flags, const std::string& store, uint64_t seed) {
+Result<Window> RunHarness(const Flags& flags, const std::string& store, uint64_t seed,
+                          ClusterCpu& cluster) {
   TestConfig config;
   config.target = flags.target;
   config.workload = flags.workload;
@@ -203,9 +281,10 @@ Result<Window> RunHarness(const Flags& flags, const std::string& store, uint64_t
   config.leave_running = true;  // the next setup wipes it; saves a teardown
   bool have_first = false;
   Sample a, b;
+  cluster.Reset();
   auto progress = [&](const Progress& p) {
     if (p.phase != "main") return;
-    b = Take(p.ok + p.fail + p.info);
+    b = Take(p.ok + p.fail + p.info, cluster);
     if (!have_first) {
       a = b;
       have_first = true;
@@ -293,25 +372,36 @@ int Main(int argc, char** argv) {
   std::printf("%s %s, %d client threads%s, %.0f s per run, --rate %.0f\n", flags.target.c_str(),
               flags.workload.c_str(), flags.clients,
               flags.workload == "balance" ? " + 1 health reader" : "", flags.seconds, flags.rate);
-  std::printf("pair  mode     ops/s    cpu us/op  switches/op  load\n");
-  std::vector<double> raw_rate, raw_cpu, h_rate, h_cpu, ratios;
+  ClusterCpu cluster(flags.nodes_file);
+  if (!cluster.known()) {
+    std::printf("(no cluster state.json beside the nodes file: target CPU not measured)\n");
+  }
+  std::printf("pair  mode     ops/s  controller  target  total us/op  switches/op  load\n");
+  std::vector<double> raw_rate, raw_cpu, raw_total, h_rate, h_cpu, h_total, ratios, cpu_ratios;
   int status = 0;
   for (int pair = 1; pair <= flags.pairs && status == 0; ++pair) {
     for (const bool harness : {false, true}) {
-      Result<Window> w = harness ? RunHarness(flags, store, static_cast<uint64_t>(pair))
-                                 : RunRaw(flags, *nodes);
+      Result<Window> w = harness
+                             ? RunHarness(flags, store, static_cast<uint64_t>(pair), cluster)
+                             : RunRaw(flags, *nodes, cluster);
       if (!w.ok()) {
         std::cerr << "harness_cost_bench: " << (harness ? "harness" : "raw") << " run: "
                   << w.status().ToString() << "\n";
         status = 255;
         break;
       }
-      std::printf("%4d  %-7s %8.0f  %9.1f  %11.2f  %4.1f\n", pair, harness ? "harness" : "raw",
-                  w->ops_per_s, w->cpu_us_per_op, w->switches_per_op, LoadAverage());
+      const double total = w->cpu_us_per_op + w->cluster_cpu_us_per_op;
+      std::printf("%4d  %-7s %7.0f  %10.1f  %6.1f  %11.1f  %11.2f  %4.1f\n", pair,
+                  harness ? "harness" : "raw", w->ops_per_s, w->cpu_us_per_op,
+                  w->cluster_cpu_us_per_op, total, w->switches_per_op, LoadAverage());
       std::fflush(stdout);
       (harness ? h_rate : raw_rate).push_back(w->ops_per_s);
       (harness ? h_cpu : raw_cpu).push_back(w->cpu_us_per_op);
-      if (harness) ratios.push_back(w->ops_per_s / raw_rate.back());
+      (harness ? h_total : raw_total).push_back(total);
+      if (harness) {
+        ratios.push_back(w->ops_per_s / raw_rate.back());
+        cpu_ratios.push_back(raw_total.back() / total);
+      }
     }
   }
   (void)TeardownAll(*nodes->target, nodes->remotes, nodes->cluster);
@@ -319,11 +409,16 @@ int Main(int argc, char** argv) {
   std::filesystem::remove_all(store, ec);
   if (status != 0 || ratios.empty()) return status ? status : 255;
   const double raw = Median(raw_rate), h = Median(h_rate);
-  std::printf("median  raw %.0f ops/s, %.1f cpu us/op; harness %.0f ops/s, %.1f cpu us/op\n", raw,
-              Median(raw_cpu), h, Median(h_cpu));
-  std::printf("harness/raw: median of per-pair ratios %.3f (cost %.1f %%), ratio of medians %.3f; "
-              "extra controller cpu per op %.1f us\n",
-              Median(ratios), (1 - Median(ratios)) * 100, h / raw, Median(h_cpu) - Median(raw_cpu));
+  std::printf("median  raw %.0f ops/s, controller %.1f, total %.1f cpu us/op; harness %.0f ops/s, "
+              "controller %.1f, total %.1f cpu us/op\n",
+              raw, Median(raw_cpu), Median(raw_total), h, Median(h_cpu), Median(h_total));
+  std::printf("harness/raw ops/s: median of per-pair ratios %.3f, ratio of medians %.3f\n",
+              Median(ratios), h / raw);
+  // Where controller and target share saturated cores, ops/s follows the
+  // CPU all of them spend per op; other load on the machine cancels out.
+  std::printf("harness/raw by CPU per op (controller + target): median of per-pair ratios %.3f "
+              "(cost %.1f %%); extra controller cpu per op %.1f us\n",
+              Median(cpu_ratios), (1 - Median(cpu_ratios)) * 100, Median(h_cpu) - Median(raw_cpu));
   return 0;
 }
 
