@@ -183,6 +183,10 @@ Result<Nodes> Connect(const Flags& flags) {
   Result<std::unique_ptr<Target>> t = MakeTarget(flags.target);
   if (!t.ok()) return t.status();
   n.target = std::move(*t);
+  if (n.target->in_process()) {
+    return Status::InvalidArgument("--target " + flags.target +
+                                   " runs in this process; give a target that runs on the nodes");
+  }
   const bool balance = flags.workload == "balance";
   if (balance ? n.target->balance_clients() == nullptr : n.target->register_clients() == nullptr) {
     return Status::InvalidArgument("--target " + flags.target + " offers no " + flags.workload +
@@ -292,12 +296,15 @@ Result<Window> RunHarness(const Flags& flags, const std::string& store, uint64_t
   };
   Result<TestOutcome> outcome = RunTest(config, TestEnv{}, nullptr, progress);
   if (!outcome.ok()) return outcome.status();
-  std::error_code ec;
-  std::filesystem::remove_all(outcome->run_dir, ec);
-  if (!outcome->harness_error.ok()) return outcome->harness_error;
+  // A failed or invalid run is kept (with its store) for a look.
+  if (!outcome->harness_error.ok()) {
+    return Status::Internal(outcome->harness_error.ToString() + " (run " + outcome->run_dir + ")");
+  }
   if (outcome->valid != Validity::kValid) {
     return Status::Internal("the harness run was not valid: " + outcome->run_dir);
   }
+  std::error_code ec;
+  std::filesystem::remove_all(outcome->run_dir, ec);
   if (!have_first) return Status::Internal("no progress samples in the run phase");
   return Between(a, b);
 }
@@ -406,7 +413,7 @@ int Main(int argc, char** argv) {
   }
   (void)TeardownAll(*nodes->target, nodes->remotes, nodes->cluster);
   std::error_code ec;
-  std::filesystem::remove_all(store, ec);
+  if (status == 0) std::filesystem::remove_all(store, ec);
   if (status != 0 || ratios.empty()) return status ? status : 255;
   const double raw = Median(raw_rate), h = Median(h_rate);
   std::printf("median  raw %.0f ops/s, controller %.1f, total %.1f cpu us/op; harness %.0f ops/s, "
