@@ -69,6 +69,59 @@ BENCHMARK(BM_GeneratorPlusRecording)
     ->UseRealTime()  // the group-commit writer thread works too
     ->Unit(benchmark::kMillisecond);
 
+// The same for the balance workload as the runner wraps it (time limit,
+// clients, phases), 9 threads (8 request threads and the health reader),
+// --rate 100000, ops completing 50 us of simulated time apart with a
+// balance client's ok value: the controller's own CPU per request on top of
+// the HTTP client's (see harness_cost_bench for the whole).
+void BM_BalanceGeneratorPlusRecording(benchmark::State& state) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "faultline_runner_bench_balance.jsonl").string();
+  WorkloadOptions options;
+  options.concurrency = 9;
+  options.rate = 100000;
+  auto workload = MakeWorkload("balance", options);
+  int64_t ops = 0;
+  for (auto _ : state) {
+    auto writer = JsonlHistoryWriter::Open(path, {.group_commit = std::chrono::milliseconds(5)});
+    gen::GenPtr whole = gen::Phases(
+        {gen::TimeLimit(std::chrono::seconds(5), gen::Clients((*workload)->Generator())),
+         gen::Empty()});
+    gen::Driver driver(whole, {.client_count = 9, .nemesis = true, .seed = 1});
+    int64_t now = 0;
+    std::vector<Op> running;
+    while (true) {
+      auto d = driver.Next(now);
+      if (!d.ok() || d->kind == gen::Driver::Decision::Kind::kDone) break;
+      if (d->kind == gen::Driver::Decision::Kind::kInvoke) {
+        Op op = d->op;
+        op.time = now;
+        (void)(*writer)->Append(op);
+        running.push_back(std::move(op));
+        continue;
+      }
+      if (running.empty()) {  // waiting for the health reader's 100 ms
+        now = d->wake_time;
+        continue;
+      }
+      now += 50'000;
+      Op done = std::move(running.front());
+      running.erase(running.begin());
+      done.type = OpType::kOk;
+      done.time = now;
+      if (done.f == "request") done.value = Json{{"id", done.value["id"]}, {"node", "n2"}};
+      done.node = "n1";
+      (void)(*writer)->Append(done);
+      (void)driver.Complete(done);
+      ++ops;
+    }
+    (void)(*writer)->Close();
+  }
+  std::filesystem::remove(path);
+  state.SetItemsProcessed(ops);
+}
+BENCHMARK(BM_BalanceGeneratorPlusRecording)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace faultline
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -84,11 +85,14 @@ class HarnessLog {
 };
 
 // One client or nemesis thread: takes invocations from its mailbox, performs
-// them, and posts completions to the shared queue.
+// them, and posts each completion. Posting may hand back the thread's next
+// invocation (already recorded), which it then performs at once: at high
+// rates most ops go from one to the next without waking another thread.
 class Worker {
  public:
   using Perform = std::function<Op(const Op&)>;
-  Worker(size_t slot, Perform perform, std::function<void(size_t, Op)> post)
+  using Post = std::function<std::optional<Op>(size_t, Op)>;
+  Worker(size_t slot, Perform perform, Post post)
       : slot_(slot), perform_(std::move(perform)), post_(std::move(post)),
         thread_([this] { Loop(); }) {}
   ~Worker() {
@@ -110,21 +114,21 @@ class Worker {
  private:
   void Loop() {
     while (true) {
-      Op op;
+      std::optional<Op> op;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return stop_ || mailbox_.has_value(); });
         if (!mailbox_) return;
-        op = std::move(*mailbox_);
+        op = std::move(mailbox_);
         mailbox_.reset();
       }
-      post_(slot_, perform_(op));
+      while (op) op = post_(slot_, perform_(*op));
     }
   }
 
   const size_t slot_;
   Perform perform_;
-  std::function<void(size_t, Op)> post_;
+  Post post_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::optional<Op> mailbox_;
@@ -197,6 +201,18 @@ class TestRun {
   Status ResetNodes();
   Status OpenWorkers();
   Status Generate();
+  // A worker's completion (from its thread). While the generator runs, a
+  // client completion that needs no backoff is recorded and handed to the
+  // driver right here, and what the driver decides next is dispatched from
+  // this thread too: the worker's own next invocation is returned, others go
+  // to their workers. Everything else is queued for the coordinating thread.
+  std::optional<Op> Post(size_t slot, Op op);
+  // Requires mu_. Asks the driver until it waits or is done: invocations are
+  // recorded and given to their workers, except one for slot `own` (when
+  // set), which is put in *mine instead and ends the dispatch; log lines are
+  // written. Returns the wait or done decision (kInvoke when *mine was
+  // filled).
+  Result<gen::Driver::Decision> DispatchLocked(std::optional<size_t> own, std::optional<Op>* mine);
   void Record(Op& op);
   void Heal(const std::string& why);
   Status DownloadLogs();
@@ -231,10 +247,23 @@ class TestRun {
   bool target_set_up_ = false;
   bool interrupted_ = false;
 
-  // Completions posted by workers, consumed by the coordinating thread.
-  std::mutex done_mu_;
-  std::condition_variable done_cv_;
-  std::deque<std::pair<size_t, Op>> done_;  // (worker slot, completion)
+  // mu_ guards the driver and the history (Record) while the generator runs,
+  // and everything below up to workers_: the coordinating thread holds it
+  // except while it waits on wake_, and workers take it in Post.
+  std::mutex mu_;
+  std::condition_variable wake_;  // the coordinating thread waits on it
+  std::deque<std::pair<size_t, Op>> done_;  // (worker slot, completion) for the coordinator
+  gen::Driver* driver_ = nullptr;  // while Generate runs
+  bool workers_dispatch_ = false;  // Post may complete and dispatch itself
+  Status dispatch_error_;          // the first failure of a worker's dispatch
+  std::vector<std::chrono::milliseconds> backoff_;  // per worker slot
+  std::string gen_phase_ = "main";
+  // When the sleeping coordinator looks at the driver next, in Now() ns;
+  // kAwake while it is not waiting. A worker whose dispatch ends in a wait
+  // that is due earlier (or in done) pokes it.
+  static constexpr int64_t kAwake = std::numeric_limits<int64_t>::min();
+  int64_t coordinator_wake_ns_ = kAwake;
+  bool poked_ = false;
   std::vector<std::unique_ptr<Worker>> workers_;  // clients, then the nemesis
   Progress stats_;
   std::deque<Json> recent_keys_;
@@ -388,13 +417,7 @@ void TestRun::Record(Op& op) {
 
 Status TestRun::OpenWorkers() {
   const int n = clients_;
-  auto post = [this](size_t slot, Op op) {
-    {
-      std::lock_guard<std::mutex> lock(done_mu_);
-      done_.emplace_back(slot, std::move(op));
-    }
-    done_cv_.notify_one();
-  };
+  auto post = [this](size_t slot, Op op) { return Post(slot, std::move(op)); };
   for (int t = 0; t < n; ++t) {
     const NodeInfo node = cluster_.nodes[t % cluster_.nodes.size()];
     // The client is replaced after an info: Jepsen retires a process whose
@@ -446,6 +469,79 @@ Status TestRun::OpenWorkers() {
   return Status::Ok();
 }
 
+std::optional<Op> TestRun::Post(size_t slot, Op op) {
+  std::unique_lock<std::mutex> lock(mu_);
+  // The coordinator handles what needs its clock or its judgement: backoffs
+  // (held completions), the nemesis, an interrupt, a failed dispatch, and
+  // completions after the generator stopped.
+  if (!workers_dispatch_ || op.is_nemesis() || ShouldBackOff(op) || Interrupted() ||
+      slot >= backoff_.size()) {
+    done_.emplace_back(slot, std::move(op));
+    lock.unlock();
+    wake_.notify_one();
+    return std::nullopt;
+  }
+  op.index = -1;
+  Record(op);
+  backoff_[slot] = std::chrono::milliseconds(0);
+  std::optional<Op> mine;
+  Status s = driver_->Complete(op);
+  if (s.ok()) {
+    Result<gen::Driver::Decision> d = DispatchLocked(slot, &mine);
+    if (!d.ok()) {
+      s = d.status();
+    } else if (!mine && coordinator_wake_ns_ != kAwake &&
+               (d->kind == gen::Driver::Decision::Kind::kDone ||
+                (d->wake_time != gen::kNever && d->wake_time < coordinator_wake_ns_))) {
+      poked_ = true;
+      lock.unlock();
+      wake_.notify_one();
+      return std::nullopt;
+    }
+  }
+  if (!s.ok()) {
+    dispatch_error_ = s;
+    workers_dispatch_ = false;
+    poked_ = true;
+    lock.unlock();
+    wake_.notify_one();
+  }
+  return mine;
+}
+
+Result<gen::Driver::Decision> TestRun::DispatchLocked(std::optional<size_t> own,
+                                                      std::optional<Op>* mine) {
+  const size_t nemesis_slot = workers_.size() - 1;
+  while (true) {
+    Result<gen::Driver::Decision> d = driver_->Next(Now());
+    if (!d.ok()) return Status::Internal("generator: " + d.status().message());
+    switch (d->kind) {
+      case gen::Driver::Decision::Kind::kInvoke: {
+        Op op = std::move(d->op);
+        Record(op);
+        const size_t slot =
+            d->thread == gen::kNemesisThread ? nemesis_slot : static_cast<size_t>(d->thread);
+        if (own && *own == slot) {
+          *mine = std::move(op);
+          return d;
+        }
+        workers_[slot]->Give(std::move(op));
+        break;
+      }
+      case gen::Driver::Decision::Kind::kLog: {
+        const std::string line =
+            d->op.value.is_string() ? d->op.value.get<std::string>() : d->op.value.dump();
+        if (line == "final operations") gen_phase_ = "final";
+        log_->Line(line);
+        break;
+      }
+      case gen::Driver::Decision::Kind::kWait:
+      case gen::Driver::Decision::Kind::kDone:
+        return d;
+    }
+  }
+}
+
 Status TestRun::Generate() {
   const auto limit = std::chrono::nanoseconds(static_cast<int64_t>(config_.time_limit_s * 1e9));
   gen::GenPtr clients = gen::Clients(workload_->Generator());
@@ -465,16 +561,30 @@ Status TestRun::Generate() {
                                    gen::Log("final operations"),
                                    gen::Clients(workload_->FinalGenerator(keys))});
   gen::Driver driver(whole, {.client_count = clients_, .nemesis = true, .seed = config_.seed});
-  const size_t nemesis_slot = workers_.size() - 1;
   auto last_progress = Clock::now();
-  std::string phase = "main";
   bool stopping = false;
   std::optional<Clock::time_point> drain_deadline;
 
-  // Per client slot: its current backoff, and completions whose worker is
-  // held back (recorded at once; handed to the driver, which then gives the
-  // worker its next op, only when the backoff is over).
-  std::vector<std::chrono::milliseconds> backoff(workers_.size(), std::chrono::milliseconds(0));
+  std::unique_lock<std::mutex> lock(mu_);
+  driver_ = &driver;
+  backoff_.assign(workers_.size(), std::chrono::milliseconds(0));
+  gen_phase_ = "main";
+  dispatch_error_ = Status::Ok();
+  workers_dispatch_ = true;
+  // Whatever way this returns, workers stop dispatching: their later
+  // completions are queued for the close-clients phase.
+  struct StopDispatch {
+    TestRun* run;
+    ~StopDispatch() {
+      run->workers_dispatch_ = false;
+      run->driver_ = nullptr;
+      run->coordinator_wake_ns_ = kAwake;
+    }
+  } stop_dispatch{this};
+
+  // Completions whose worker is held back (recorded at once; handed to the
+  // driver, which then gives the worker its next op, only when the backoff
+  // is over).
   std::vector<std::pair<Clock::time_point, Op>> held;
   auto release_held = [&](bool all) -> Status {
     const auto now = Clock::now();
@@ -495,24 +605,30 @@ Status TestRun::Generate() {
     return t;
   };
 
+  // Sleeps until `until`, a queued completion or a worker's poke, then
+  // handles the queued completions.
   auto take_completions = [&](Clock::time_point until) -> Status {
     until = std::min(until, next_release());
-    std::unique_lock<std::mutex> lock(done_mu_);
-    done_cv_.wait_until(lock, until, [&] { return !done_.empty(); });
+    coordinator_wake_ns_ =
+        until == Clock::time_point::max()
+            ? std::numeric_limits<int64_t>::max()
+            : std::chrono::duration_cast<std::chrono::nanoseconds>(until - start_).count();
+    poked_ = false;
+    wake_.wait_until(lock, until, [&] { return !done_.empty() || poked_; });
+    coordinator_wake_ns_ = kAwake;
     std::deque<std::pair<size_t, Op>> batch;
     batch.swap(done_);
-    lock.unlock();
     for (auto& [slot, op] : batch) {
       op.index = -1;
       Record(op);
-      if (slot < backoff.size() && !op.is_nemesis()) {
+      if (slot < backoff_.size() && !op.is_nemesis()) {
         if (ShouldBackOff(op) && !stopping) {
-          backoff[slot] = std::min<std::chrono::milliseconds>(
-              kMaxBackoff, backoff[slot].count() == 0 ? kFirstBackoff : backoff[slot] * 2);
-          held.emplace_back(Clock::now() + backoff[slot], op);
+          backoff_[slot] = std::min<std::chrono::milliseconds>(
+              kMaxBackoff, backoff_[slot].count() == 0 ? kFirstBackoff : backoff_[slot] * 2);
+          held.emplace_back(Clock::now() + backoff_[slot], op);
           continue;
         }
-        backoff[slot] = std::chrono::milliseconds(0);
+        backoff_[slot] = std::chrono::milliseconds(0);
       }
       Status s = driver.Complete(op);
       if (!s.ok()) return s;
@@ -521,14 +637,19 @@ Status TestRun::Generate() {
   };
 
   while (true) {
+    if (!dispatch_error_.ok()) return dispatch_error_;
     if (progress_ && Clock::now() - last_progress > std::chrono::seconds(1)) {
       last_progress = Clock::now();
       stats_.elapsed_s = std::chrono::duration<double>(last_progress - start_).count();
-      stats_.phase = stopping ? "stopping" : phase;
-      progress_(stats_);
+      stats_.phase = stopping ? "stopping" : gen_phase_;
+      const Progress copy = stats_;
+      lock.unlock();
+      progress_(copy);
+      lock.lock();
     }
     if (Interrupted() && !stopping) {
       stopping = true;
+      workers_dispatch_ = false;
       if (Status s = release_held(true); !s.ok()) return s;
       drain_deadline = Clock::now() + kDrainTimeout;
       log_->Line("interrupted: no new operations; waiting for " +
@@ -545,40 +666,19 @@ Status TestRun::Generate() {
       continue;
     }
     if (Status s = release_held(false); !s.ok()) return s;
-    Result<gen::Driver::Decision> d = driver.Next(Now());
-    if (!d.ok()) return Status::Internal("generator: " + d.status().message());
-    switch (d->kind) {
-      case gen::Driver::Decision::Kind::kInvoke: {
-        Op op = d->op;
-        Record(op);
-        const size_t slot =
-            d->thread == gen::kNemesisThread ? nemesis_slot : static_cast<size_t>(d->thread);
-        workers_[slot]->Give(op);
-        break;
+    Result<gen::Driver::Decision> d = DispatchLocked(std::nullopt, nullptr);
+    if (!d.ok()) return d.status();
+    if (d->kind == gen::Driver::Decision::Kind::kWait) {
+      auto until = Clock::now() + std::chrono::milliseconds(200);
+      if (d->wake_time != gen::kNever) {
+        until = std::min(until, start_ + std::chrono::nanoseconds(d->wake_time));
       }
-      case gen::Driver::Decision::Kind::kLog: {
-        const std::string line =
-            d->op.value.is_string() ? d->op.value.get<std::string>() : d->op.value.dump();
-        if (line == "final operations") phase = "final";
-        log_->Line(line);
-        break;
-      }
-      case gen::Driver::Decision::Kind::kWait: {
-        auto until = Clock::now() + std::chrono::milliseconds(200);
-        if (d->wake_time != gen::kNever) {
-          until = std::min(until, start_ + std::chrono::nanoseconds(d->wake_time));
-        }
-        Status s = take_completions(until);
-        if (!s.ok()) return s;
-        break;
-      }
-      case gen::Driver::Decision::Kind::kDone:
-        if (!held.empty()) {
-          // Only held-back clients remain: they still count as in flight.
-          if (Status s = take_completions(next_release()); !s.ok()) return s;
-          break;
-        }
-        return Status::Ok();
+      if (Status s = take_completions(until); !s.ok()) return s;
+    } else if (!held.empty()) {
+      // Done, but held-back clients remain: they still count as in flight.
+      if (Status s = take_completions(next_release()); !s.ok()) return s;
+    } else {
+      return Status::Ok();
     }
   }
 }
@@ -772,7 +872,7 @@ Result<TestOutcome> TestRun::Run() {
   RunPhase("close clients", [&] {
     workers_.clear();
     // Completions posted after the generator stopped are still recorded.
-    std::lock_guard<std::mutex> lock(done_mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (auto& entry : done_) Record(entry.second);
     done_.clear();
     return Status::Ok();

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 
 #include "harness/control/fake_remote.h"
 #include "harness/history/reader.h"
@@ -86,6 +87,51 @@ TEST_F(RunnerTest, MemoryTargetUnderKillsAndPausesIsValid) {
   auto test_json = ReadJsonFile(run + "/test.json");
   ASSERT_TRUE(test_json.ok());
   EXPECT_EQ((*test_json)["seed"], 5);
+}
+
+// Unthrottled, most ops are completed and dispatched from the workers' own
+// threads (no coordinator in between): the history must still be what one
+// recorder would write: indices in order, times never going back, and per
+// process an invocation, then its completion, and a new process after info.
+TEST_F(RunnerTest, HistoryIsWellFormedWhenWorkersDispatchThemselves) {
+  TestConfig c = Config("memory");
+  c.concurrency = "8";
+  c.time_limit_s = 1.5;
+  c.nemesis = {"kill"};  // infos: retired processes, fresh ones after them
+  std::vector<Progress> seen;
+  auto outcome = RunTest(c, TestEnv{}, nullptr, [&](const Progress& p) { seen.push_back(p); });
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->harness_error.ok()) << outcome->harness_error.ToString();
+  EXPECT_EQ(outcome->valid, Validity::kValid) << outcome->results.ToJson().dump();
+  auto history = ReadHistoryFile(outcome->run_dir + "/history.jsonl");
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  std::map<int64_t, const Op*> open;  // process -> its invocation in flight
+  std::set<int64_t> ended;            // processes retired by an info
+  int64_t last_time = 0, completions = 0;
+  for (size_t i = 0; i < history->ops.size(); ++i) {
+    const Op& op = history->ops[i];
+    ASSERT_EQ(op.index, static_cast<int64_t>(i));
+    ASSERT_GE(op.time, last_time) << "op " << i;
+    last_time = op.time;
+    ASSERT_EQ(ended.count(op.process), 0u) << "op " << i << ": process reused after info";
+    if (op.is_invoke()) {
+      ASSERT_EQ(open.count(op.process), 0u) << "op " << i << ": two invocations in flight";
+      open[op.process] = &op;
+      continue;
+    }
+    auto it = open.find(op.process);
+    ASSERT_NE(it, open.end()) << "op " << i << ": a completion without an invocation";
+    EXPECT_EQ(it->second->f, op.f) << "op " << i;
+    open.erase(it);
+    ++completions;
+    if (op.type == OpType::kInfo && !op.is_nemesis()) ended.insert(op.process);
+  }
+  EXPECT_TRUE(open.empty()) << open.size() << " invocations never completed";
+  EXPECT_GT(completions, 1000);
+  // The coordinating thread still reports progress while workers dispatch.
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front().phase, "main");
+  EXPECT_GT(seen.back().ok, 0);
 }
 
 TEST_F(RunnerTest, UnsafeMemoryTargetIsCaughtWithAnExplanation) {
