@@ -214,7 +214,7 @@ int64_t FirstDown(const Analysis& a, const std::vector<std::string>& nodes, int6
   return -1;
 }
 
-CheckResult Unknown(const std::string& reason) {
+CheckResult BalanceUnknown(const std::string& reason) {
   CheckResult r;
   r.valid = Validity::kUnknown;
   r.details = {{"valid", ValidityToJson(r.valid)}, {"reason", reason}};
@@ -239,9 +239,9 @@ class FailoverChecker final : public Checker {
   std::string name() const override { return "failover"; }
   CheckResult Check(const History& history) override {
     Result<Analysis> got = Analyze(history);
-    if (!got.ok()) return Unknown(got.status().ToString());
+    if (!got.ok()) return BalanceUnknown(got.status().ToString());
     const Analysis& a = *got;
-    if (!a.config.known) return Unknown("no ok \"backends\" op: the balancer's configuration is unknown");
+    if (!a.config.known) return BalanceUnknown("no ok \"backends\" op: the balancer's configuration is unknown");
     if (!a.config.has_health || a.config.bound_ns < 0) {
       return NotApplicable(a.config.kind + " reports no backend health; failover is not measured");
     }
@@ -317,7 +317,7 @@ class ErrorsChecker final : public Checker {
   std::string name() const override { return "balance-errors"; }
   CheckResult Check(const History& history) override {
     Result<Analysis> got = Analyze(history);
-    if (!got.ok()) return Unknown(got.status().ToString());
+    if (!got.ok()) return BalanceUnknown(got.status().ToString());
     const Analysis& a = *got;
     const int64_t bound = a.config.bound_ns;
     Json windows = Json::array(), violations = Json::array();
@@ -373,9 +373,9 @@ class DistributionChecker final : public Checker {
   std::string name() const override { return "distribution"; }
   CheckResult Check(const History& history) override {
     Result<Analysis> got = Analyze(history);
-    if (!got.ok()) return Unknown(got.status().ToString());
+    if (!got.ok()) return BalanceUnknown(got.status().ToString());
     const Analysis& a = *got;
-    if (!a.config.known) return Unknown("no ok \"backends\" op: the algorithm is unknown");
+    if (!a.config.known) return BalanceUnknown("no ok \"backends\" op: the algorithm is unknown");
     std::map<std::string, int64_t> counts;
     for (const std::string& n : a.config.nodes) counts[n] = 0;
     int64_t total = 0;
@@ -445,9 +445,9 @@ class HashStabilityChecker final : public Checker {
   std::string name() const override { return "hash-stability"; }
   CheckResult Check(const History& history) override {
     Result<Analysis> got = Analyze(history);
-    if (!got.ok()) return Unknown(got.status().ToString());
+    if (!got.ok()) return BalanceUnknown(got.status().ToString());
     const Analysis& a = *got;
-    if (!a.config.known) return Unknown("no ok \"backends\" op: the algorithm is unknown");
+    if (!a.config.known) return BalanceUnknown("no ok \"backends\" op: the algorithm is unknown");
     if (a.config.algorithm != "hash") {
       return NotApplicable("algorithm " + a.config.algorithm + " does not hash");
     }
@@ -540,9 +540,9 @@ class AtMostOnceChecker final : public Checker {
   std::string name() const override { return "at-most-once"; }
   CheckResult Check(const History& history) override {
     Result<Analysis> got = Analyze(history);
-    if (!got.ok()) return Unknown(got.status().ToString());
+    if (!got.ok()) return BalanceUnknown(got.status().ToString());
     const Analysis& a = *got;
-    if (a.applied.is_null()) return Unknown("no ok \"applied\" op: the backends' effects are unknown");
+    if (a.applied.is_null()) return BalanceUnknown("no ok \"applied\" op: the backends' effects are unknown");
     std::map<int64_t, std::vector<std::string>> where;
     int64_t applied = 0;
     for (const auto& [node, ids] : a.applied.items()) {

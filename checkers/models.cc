@@ -15,19 +15,19 @@
 namespace faultline {
 namespace {
 
-enum class Outcome { kOk, kFail, kCrashed };
+enum class CallOutcome { kOk, kFail, kCrashed };
 
 // One invocation with its completion, as a model sees it.
 struct Call {
   const Op* invoke = nullptr;
   const Op* completion = nullptr;  // null when never completed
-  Outcome outcome = Outcome::kCrashed;
+  CallOutcome outcome = CallOutcome::kCrashed;
   size_t invoke_index = 0;
   std::optional<size_t> completion_index;
 
   int64_t call_pos() const { return static_cast<int64_t>(invoke_index); }
   int64_t ret_pos() const {
-    return outcome == Outcome::kCrashed ? kNeverReturns : static_cast<int64_t>(*completion_index);
+    return outcome == CallOutcome::kCrashed ? kNeverReturns : static_cast<int64_t>(*completion_index);
   }
   // The op's input comes from the invocation; its output from an ok completion.
   const Json& input() const { return invoke->value; }
@@ -45,9 +45,9 @@ std::vector<Call> MakeCalls(const History& history, const std::vector<OpPair>& p
     if (p.completion) {
       c.completion = &history.ops[*p.completion];
       switch (c.completion->type) {
-        case OpType::kOk: c.outcome = Outcome::kOk; break;
-        case OpType::kFail: c.outcome = Outcome::kFail; break;
-        default: c.outcome = Outcome::kCrashed; break;
+        case OpType::kOk: c.outcome = CallOutcome::kOk; break;
+        case OpType::kFail: c.outcome = CallOutcome::kFail; break;
+        default: c.outcome = CallOutcome::kCrashed; break;
       }
     }
     calls.push_back(c);
@@ -55,18 +55,18 @@ std::vector<Call> MakeCalls(const History& history, const std::vector<OpPair>& p
   return calls;
 }
 
-std::string Where(const History& h, const Op& op) {
+std::string OpLocation(const History& h, const Op& op) {
   return h.source + ":" + std::to_string(op.line) + ": ";
 }
 
 Status UnknownF(const History& h, const Op& op, std::string_view model, std::string_view known) {
-  return Status::InvalidArgument(Where(h, op) + "model " + std::string(model) +
+  return Status::InvalidArgument(OpLocation(h, op) + "model " + std::string(model) +
                                  " does not know f \"" + op.f + "\"; expected one of " +
                                  std::string(known));
 }
 
 Status BadValue(const History& h, const Op& op, std::string_view expected) {
-  return Status::InvalidArgument(Where(h, op) + "value " + op.value.dump() + " of f \"" + op.f +
+  return Status::InvalidArgument(OpLocation(h, op) + "value " + op.value.dump() + " of f \"" + op.f +
                                  "\" has the wrong shape; expected " + std::string(expected));
 }
 
@@ -304,13 +304,13 @@ class RegisterModel : public Model {
     for (const Call* c : group) {
       const Op& inv = *c->invoke;
       if (inv.f == "read" || inv.f == "get") {
-        if (c->outcome != Outcome::kOk) {  // a read that did not return has no effect
+        if (c->outcome != CallOutcome::kOk) {  // a read that did not return has no effect
           ++dropped;
           continue;
         }
         ops.push_back({c, kRead, raw.Intern(c->output()), 0});
       } else if (inv.f == "write" || inv.f == "put") {
-        if (c->outcome == Outcome::kFail) {
+        if (c->outcome == CallOutcome::kFail) {
           ++dropped;
           continue;
         }
@@ -319,7 +319,7 @@ class RegisterModel : public Model {
         if (!inv.value.is_array() || inv.value.size() != 2) {
           return BadValue(h, inv, "[expected, new]");
         }
-        if (c->outcome == Outcome::kFail) {
+        if (c->outcome == CallOutcome::kFail) {
           if (c->completion->error == kCasMismatchError) {
             ops.push_back({c, kMismatch, raw.Intern(inv.value[0]), 0});
           } else {
@@ -357,7 +357,7 @@ class RegisterModel : public Model {
     for (const Classified& o : ops) {
       if (o.code == kWrite) ++writers[id[o.a]];
       if (o.code == kCas) ++writers[id[o.b]];
-      if (o.call->outcome == Outcome::kOk && (o.code == kRead || o.code == kCas)) {
+      if (o.call->outcome == CallOutcome::kOk && (o.code == kRead || o.code == kCas)) {
         first_need[id[o.a]] = std::min(first_need[id[o.a]], o.call->ret_pos());
       }
     }
@@ -366,7 +366,7 @@ class RegisterModel : public Model {
     part.dropped = dropped;
     part.ops.reserve(ops.size());
     for (const Classified& o : ops) {
-      const bool crashed = o.call->outcome == Outcome::kCrashed;
+      const bool crashed = o.call->outcome == CallOutcome::kCrashed;
       const ModelOp mop{o.code, id[o.a], o.code == kCas ? id[o.b] : 0};
       if (!crashed) {
         part.ops.push_back(
@@ -744,11 +744,11 @@ class KvModel : public Model {
       std::vector<bool> is_output;
       for (const Call* c : group) {
         const Op& inv = *c->invoke;
-        if (c->outcome == Outcome::kFail) {
+        if (c->outcome == CallOutcome::kFail) {
           ++part.dropped;
           continue;
         }
-        const bool crashed = c->outcome == Outcome::kCrashed;
+        const bool crashed = c->outcome == CallOutcome::kCrashed;
         if (inv.f == "get" || inv.f == "read") {
           if (crashed) {
             ++part.dropped;
@@ -855,11 +855,11 @@ class MutexModel : public Model {
         } else {
           return UnknownF(h, inv, name(), "acquire, release");
         }
-        if (c->outcome == Outcome::kFail) {
+        if (c->outcome == CallOutcome::kFail) {
           ++part.dropped;
           continue;
         }
-        part.ops.push_back(MakePrepared(*c, {code, 0, 0}, c->outcome == Outcome::kCrashed));
+        part.ops.push_back(MakePrepared(*c, {code, 0, 0}, c->outcome == CallOutcome::kCrashed));
       }
       part.model = std::make_unique<MutexInstance>(init.is_boolean() && init.get<bool>() ? 1 : 0);
       out.push_back(std::move(part));
@@ -964,8 +964,8 @@ class CollectionModel : public Model {
       part.key = key;
       for (const Call* c : group) {
         const Op& inv = *c->invoke;
-        const bool crashed = c->outcome == Outcome::kCrashed;
-        if (c->outcome == Outcome::kFail) {
+        const bool crashed = c->outcome == CallOutcome::kCrashed;
+        if (c->outcome == CallOutcome::kFail) {
           ++part.dropped;
           continue;
         }
@@ -1073,11 +1073,11 @@ class MultiRegisterModel : public Model {
     for (const Call& c : calls) {
       const Op& inv = *c.invoke;
       if (inv.f != "txn") return UnknownF(h, inv, name(), "txn");
-      if (c.outcome == Outcome::kFail) {
+      if (c.outcome == CallOutcome::kFail) {
         ++dropped;
         continue;
       }
-      const bool use_completion = c.outcome == Outcome::kOk && c.completion->value.is_array();
+      const bool use_completion = c.outcome == CallOutcome::kOk && c.completion->value.is_array();
       const Op& src = use_completion ? *c.completion : inv;
       if (!src.value.is_array()) return BadValue(h, src, "[[read k v] [write k v] ...]");
       Parsed p{&c, {}};
@@ -1132,7 +1132,7 @@ class MultiRegisterModel : public Model {
       Partition part;
       part.key = Json(regs);
       for (const Parsed* p : group) {
-        const bool crashed = p->call->outcome == Outcome::kCrashed;
+        const bool crashed = p->call->outcome == CallOutcome::kCrashed;
         std::vector<Micro> micro;
         for (const auto& [write, reg, v] : p->micro) {
           int64_t id = (!write && (crashed || v.is_null())) ? -1 : values.Intern(v);

@@ -30,7 +30,7 @@ struct KeyState {
   std::vector<Read> reads;
 };
 
-CheckResult Unknown(std::string reason) {
+CheckResult SetUnknown(std::string reason) {
   CheckResult r;
   r.valid = Validity::kUnknown;
   r.details["reason"] = std::move(reason);
@@ -45,7 +45,7 @@ std::string Where(const History& h, const Op& op) {
 
 CheckResult SetChecker::Check(const History& history) {
   Result<std::vector<OpPair>> pairs = PairOps(history);
-  if (!pairs.ok()) return Unknown("malformed history: " + pairs.status().message());
+  if (!pairs.ok()) return SetUnknown("malformed history: " + pairs.status().message());
 
   std::vector<KeyState> keys;
   std::unordered_map<std::string, size_t> key_index;
@@ -67,7 +67,7 @@ CheckResult SetChecker::Check(const History& history) {
     const Op* done = p.completion ? &history.ops[*p.completion] : nullptr;
     if (inv.f == "add") {
       if (!inv.value.is_number_integer()) {
-        return Unknown("add of a non-integer at " + Where(history, inv) + ": " + inv.value.dump());
+        return SetUnknown("add of a non-integer at " + Where(history, inv) + ": " + inv.value.dump());
       }
       AddStatus status = kUnknown;
       if (done && done->type == OpType::kOk) status = kAcked;
@@ -77,7 +77,7 @@ CheckResult SetChecker::Check(const History& history) {
     } else if (inv.f == "read") {
       if (!done || done->type != OpType::kOk) continue;
       if (!done->value.is_array()) {
-        return Unknown("read of a non-array at " + Where(history, *done) + ": " +
+        return SetUnknown("read of a non-array at " + Where(history, *done) + ": " +
                        done->value.dump().substr(0, 200));
       }
       state_of(inv.key).reads.push_back(Read{inv.index, done->index, &done->value});

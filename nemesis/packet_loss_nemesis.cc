@@ -13,7 +13,7 @@ namespace faultline {
 namespace {
 
 // Its own stream of the test's seed (see partition_nemesis.cc).
-constexpr uint64_t kRngStream = 0x6c6f7373;  // "loss"
+constexpr uint64_t kLossRngStream = 0x6c6f7373;  // "loss"
 
 constexpr double kMinRate = 0.1;
 constexpr double kMaxRate = 0.5;
@@ -25,7 +25,7 @@ class PacketLossNemesis final : public Nemesis {
 
   Status Setup(const NemesisContext& ctx) override {
     std::lock_guard lock(mu_);
-    rng_ = gen::Rng(gen::DeriveSeed(ctx.seed, kRngStream));
+    rng_ = gen::Rng(gen::DeriveSeed(ctx.seed, kLossRngStream));
     if (Status st = CheckContext(ctx); !st.ok()) return st;
     return ctx.cluster.net->Heal();
   }
@@ -71,7 +71,7 @@ class PacketLossNemesis final : public Nemesis {
   }
 
   gen::Rng& RngFor(const NemesisContext& ctx) {
-    if (!rng_) rng_ = gen::Rng(gen::DeriveSeed(ctx.seed, kRngStream));
+    if (!rng_) rng_ = gen::Rng(gen::DeriveSeed(ctx.seed, kLossRngStream));
     return *rng_;
   }
 

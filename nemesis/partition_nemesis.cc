@@ -13,7 +13,7 @@ namespace {
 
 // Each kind of nemesis draws from its own stream of the test's seed, so that
 // combining nemeses does not change any one's choices.
-constexpr uint64_t kRngStream = 0x7061727469746e;  // "partitn"
+constexpr uint64_t kPartitionRngStream = 0x7061727469746e;  // "partitn"
 
 class PartitionNemesis final : public Nemesis {
  public:
@@ -22,7 +22,7 @@ class PartitionNemesis final : public Nemesis {
 
   Status Setup(const NemesisContext& ctx) override {
     std::lock_guard lock(mu_);
-    rng_ = gen::Rng(gen::DeriveSeed(ctx.seed, kRngStream));
+    rng_ = gen::Rng(gen::DeriveSeed(ctx.seed, kPartitionRngStream));
     if (Status st = CheckContext(ctx); !st.ok()) return st;
     return ctx.cluster.net->Heal();
   }
@@ -70,7 +70,7 @@ class PartitionNemesis final : public Nemesis {
   }
 
   gen::Rng& RngFor(const NemesisContext& ctx) {
-    if (!rng_) rng_ = gen::Rng(gen::DeriveSeed(ctx.seed, kRngStream));
+    if (!rng_) rng_ = gen::Rng(gen::DeriveSeed(ctx.seed, kPartitionRngStream));
     return *rng_;
   }
 

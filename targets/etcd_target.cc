@@ -9,6 +9,7 @@
 #include "targets/client.h"
 #include "targets/etcd_client.h"
 #include "targets/etcd_set_lock.h"
+#include "targets/target_util.h"
 
 namespace faultline {
 namespace {
@@ -24,20 +25,14 @@ EtcdOptions WithFreshToken(EtcdOptions options) {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-constexpr milliseconds kProbeInterval{250};
-constexpr milliseconds kStopGrace{5000};
+constexpr milliseconds kEtcdProbeInterval{250};
+constexpr milliseconds kEtcdStopGrace{5000};
 // Health probes and status calls: short, the caller loops.
-constexpr HttpTimeouts kProbeTimeouts{milliseconds(1000), milliseconds(2000)};
+constexpr HttpTimeouts kEtcdProbeTimeouts{milliseconds(1000), milliseconds(2000)};
 
 EtcdPorts PortsOf(const EtcdOptions& options, const std::string& node) {
   auto it = options.node_ports.find(node);
   return it == options.node_ports.end() ? options.ports : it->second;
-}
-
-std::string Seconds(milliseconds d) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(d.count()) / 1000.0);
-  return text;
 }
 
 class EtcdTarget final : public Target,
@@ -92,7 +87,7 @@ class EtcdTarget final : public Target,
     if (!member.ok()) return member.status();
     StopOptions stop;
     stop.signal = "KILL";
-    stop.grace = kStopGrace;
+    stop.grace = kEtcdStopGrace;
     stop.sudo = ctx.cluster.sudo;
     Result<StopOutcome> r = StopDaemon(ctx.remote, member->pid_file, stop);
     if (!r.ok()) return Context(ctx, "killing etcd", r.status());
@@ -123,7 +118,7 @@ class EtcdTarget final : public Target,
     for (const NodeContext& ctx : nodes) {
       Result<EtcdMember> member = DescribeEtcdMember(options_, ctx);
       if (!member.ok()) return member.status();
-      std::unique_ptr<HttpTransport> transport = MakeTransport(kProbeTimeouts);
+      std::unique_ptr<HttpTransport> transport = MakeTransport(kEtcdProbeTimeouts);
       Result<HttpResponse> r = transport->Post(member->client_url + "/v3/maintenance/status", "{}");
       Json body = r.ok() ? Json::parse(r->body, nullptr, false) : Json();
       if (!r.ok() || r->status != 200 || !body.is_object()) {
@@ -188,7 +183,7 @@ class EtcdTarget final : public Target,
   Status StopAndWipe(const NodeContext& ctx, const EtcdMember& member) {
     StopOptions stop;
     stop.signal = "KILL";
-    stop.grace = kStopGrace;
+    stop.grace = kEtcdStopGrace;
     stop.sudo = ctx.cluster.sudo;
     Result<StopOutcome> stopped = StopDaemon(ctx.remote, member.pid_file, stop);
     if (!stopped.ok()) return Context(ctx, "stopping etcd", stopped.status());
@@ -230,7 +225,7 @@ class EtcdTarget final : public Target,
   Status AwaitServing(const NodeContext& ctx, const EtcdMember& member, bool require_healthy,
                       milliseconds limit) {
     const auto deadline = Clock::now() + limit;
-    std::unique_ptr<HttpTransport> transport = MakeTransport(kProbeTimeouts);
+    std::unique_ptr<HttpTransport> transport = MakeTransport(kEtcdProbeTimeouts);
     std::string last;
     auto next_liveness_check = Clock::now() + milliseconds(1000);
     for (;;) {
@@ -253,24 +248,16 @@ class EtcdTarget final : public Target,
         }
         next_liveness_check = Clock::now() + milliseconds(2000);
       }
-      if (Clock::now() + kProbeInterval >= deadline) break;
-      std::this_thread::sleep_for(kProbeInterval);
+      if (Clock::now() + kEtcdProbeInterval >= deadline) break;
+      std::this_thread::sleep_for(kEtcdProbeInterval);
     }
     return Status::Timeout("etcd on " + ctx.node.name + " (" + member.client_url + ") did not " +
                            (require_healthy ? "become healthy" : "answer") + " within " +
-                           Seconds(limit) + "; last probe: " + last + "; " + LogTail(ctx, member));
+                           SecondsOneDecimal(limit) + "; last probe: " + last + "; " + LogTail(ctx, member));
   }
 
   const EtcdOptions options_;
 };
-
-Status ValidPort(int port, const std::string& field) {
-  if (port < 1 || port > 65535) {
-    return Status::InvalidArgument(
-        "etcd option " + field + ": expected a port from 1 to 65535, got " + std::to_string(port));
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -284,11 +271,11 @@ Result<std::unique_ptr<Target>> MakeEtcdTarget(EtcdOptions options) {
     return Status::InvalidArgument("etcd option dir_name: expected a plain directory name, got '" +
                                    d + "'");
   }
-  if (Status st = ValidPort(options.ports.client, "ports.client"); !st.ok()) return st;
-  if (Status st = ValidPort(options.ports.peer, "ports.peer"); !st.ok()) return st;
+  if (Status st = ValidPortOption("etcd", options.ports.client, "ports.client"); !st.ok()) return st;
+  if (Status st = ValidPortOption("etcd", options.ports.peer, "ports.peer"); !st.ok()) return st;
   for (const auto& [node, ports] : options.node_ports) {
-    if (Status st = ValidPort(ports.client, "node_ports." + node + ".client"); !st.ok()) return st;
-    if (Status st = ValidPort(ports.peer, "node_ports." + node + ".peer"); !st.ok()) return st;
+    if (Status st = ValidPortOption("etcd", ports.client, "node_ports." + node + ".client"); !st.ok()) return st;
+    if (Status st = ValidPortOption("etcd", ports.peer, "node_ports." + node + ".peer"); !st.ok()) return st;
   }
   return std::unique_ptr<Target>(std::make_unique<EtcdTarget>(std::move(options)));
 }

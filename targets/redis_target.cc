@@ -10,6 +10,7 @@
 #include "nemesis/clock_shim/clock_support.h"
 #include "targets/client.h"
 #include "targets/redis_client.h"
+#include "targets/target_util.h"
 
 namespace faultline {
 namespace {
@@ -17,19 +18,13 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-constexpr milliseconds kProbeInterval{100};
-constexpr milliseconds kStopGrace{5000};
-constexpr RedisTimeouts kProbeTimeouts{milliseconds(500), milliseconds(1000)};
+constexpr milliseconds kRedisProbeInterval{100};
+constexpr milliseconds kRedisStopGrace{5000};
+constexpr RedisTimeouts kRedisProbeTimeouts{milliseconds(500), milliseconds(1000)};
 
 RedisPorts PortsOf(const RedisOptions& options, const std::string& node) {
   auto it = options.node_ports.find(node);
   return it == options.node_ports.end() ? options.ports : it->second;
-}
-
-std::string Seconds(milliseconds d) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(d.count()) / 1000.0);
-  return text;
 }
 
 // A fixed Sentinel id per node position, so every Sentinel's config can list
@@ -172,7 +167,7 @@ class RedisTarget final : public Target,
       }
       RedisEndpoint s{ctx.node.name, files->host, files->ports.sentinel};
       auto primary = AskSentinelForPrimary(options_.connector, s, options_.master_name,
-                                           kProbeTimeouts);
+                                           kRedisProbeTimeouts);
       if (!primary.ok()) {
         errors += (errors.empty() ? "" : "; ") + ctx.node.name + ": " + primary.status().ToString();
         continue;
@@ -213,7 +208,7 @@ class RedisTarget final : public Target,
 
   // Ok when the server's ROLE is master; NotFound when it answers otherwise.
   Status IsMaster(const std::string& host, int port) {
-    auto conn = options_.connector(host, port, kProbeTimeouts);
+    auto conn = options_.connector(host, port, kRedisProbeTimeouts);
     if (!conn.ok()) return conn.status();
     Result<RedisReply> r = (*conn)->Command({"ROLE"});
     if (!r.ok()) return r.status();
@@ -236,9 +231,9 @@ class RedisTarget final : public Target,
         if (st.ok()) break;
         if (Clock::now() >= deadline) {
           return Status::Timeout("redis-cluster: " + n.name + " did not answer within " +
-                                 Seconds(options_.setup_deadline) + ": " + st.ToString());
+                                 SecondsOneDecimal(options_.setup_deadline) + ": " + st.ToString());
         }
-        std::this_thread::sleep_for(kProbeInterval);
+        std::this_thread::sleep_for(kRedisProbeInterval);
       }
       argv.push_back(n.host + ":" + std::to_string(p.server));
     }
@@ -266,7 +261,7 @@ class RedisTarget final : public Target,
   static StopOptions KillNow(const NodeContext& ctx) {
     StopOptions stop;
     stop.signal = "KILL";
-    stop.grace = kStopGrace;
+    stop.grace = kRedisStopGrace;
     stop.sudo = ctx.cluster.sudo;
     return stop;
   }
@@ -370,7 +365,7 @@ class RedisTarget final : public Target,
   }
 
   Status Ping(const std::string& host, int port) {
-    auto conn = options_.connector(host, port, kProbeTimeouts);
+    auto conn = options_.connector(host, port, kRedisProbeTimeouts);
     if (!conn.ok()) return conn.status();
     Result<RedisReply> r = (*conn)->Command({"PING"});
     if (!r.ok()) return r.status();
@@ -380,7 +375,7 @@ class RedisTarget final : public Target,
 
   // One health probe: "" when healthy, else what is missing.
   std::string Probe(const NodeContext& ctx, const RedisNodeFiles& files, bool healthy) {
-    auto conn = options_.connector(files.host, files.ports.server, kProbeTimeouts);
+    auto conn = options_.connector(files.host, files.ports.server, kRedisProbeTimeouts);
     if (!conn.ok()) return "redis-server: " + conn.status().ToString();
     Result<RedisReply> r = (*conn)->Command({"PING"});
     if (!r.ok()) return "redis-server: " + r.status().ToString();
@@ -405,7 +400,7 @@ class RedisTarget final : public Target,
     }
     RedisEndpoint s{ctx.node.name, files.host, files.ports.sentinel};
     auto primary = AskSentinelForPrimary(options_.connector, s, options_.master_name,
-                                         kProbeTimeouts);
+                                         kRedisProbeTimeouts);
     if (!primary.ok()) return "sentinel: " + primary.status().ToString();
     return "";
   }
@@ -443,11 +438,11 @@ class RedisTarget final : public Target,
         }
         next_liveness_check = Clock::now() + milliseconds(2000);
       }
-      if (Clock::now() + kProbeInterval >= deadline) break;
-      std::this_thread::sleep_for(kProbeInterval);
+      if (Clock::now() + kRedisProbeInterval >= deadline) break;
+      std::this_thread::sleep_for(kRedisProbeInterval);
     }
     return Status::Timeout("redis on " + ctx.node.name + " did not " +
-                           (healthy ? "become healthy" : "answer") + " within " + Seconds(limit) +
+                           (healthy ? "become healthy" : "answer") + " within " + SecondsOneDecimal(limit) +
                            "; last probe: " + last + "; " + LogTail(ctx, files.server_log));
   }
 
@@ -456,14 +451,6 @@ class RedisTarget final : public Target,
   std::mutex mu_;
   std::vector<NodeInfo> nodes_;  // the test's nodes, from Setup
 };
-
-Status ValidPort(int port, const std::string& field) {
-  if (port < 1 || port > 65535) {
-    return Status::InvalidArgument("redis option " + field +
-                                   ": expected a port from 1 to 65535, got " + std::to_string(port));
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -515,11 +502,11 @@ Result<std::unique_ptr<Target>> MakeRedisTarget(RedisOptions options) {
     return Status::InvalidArgument(who + " option save: expected \"<seconds> <changes> ...\" or \"\", got '" +
                                    options.save + "'");
   }
-  if (Status st = ValidPort(options.ports.server, "port"); !st.ok()) return st;
-  if (Status st = ValidPort(options.ports.sentinel, "sentinel_port"); !st.ok()) return st;
+  if (Status st = ValidPortOption("redis", options.ports.server, "port"); !st.ok()) return st;
+  if (Status st = ValidPortOption("redis", options.ports.sentinel, "sentinel_port"); !st.ok()) return st;
   for (const auto& [node, ports] : options.node_ports) {
-    if (Status st = ValidPort(ports.server, "node_ports." + node + ".port"); !st.ok()) return st;
-    if (Status st = ValidPort(ports.sentinel, "node_ports." + node + ".sentinel_port"); !st.ok())
+    if (Status st = ValidPortOption("redis", ports.server, "node_ports." + node + ".port"); !st.ok()) return st;
+    if (Status st = ValidPortOption("redis", ports.sentinel, "node_ports." + node + ".sentinel_port"); !st.ok())
       return st;
   }
   if (options.lock_ttl.count() <= 0) return Status::InvalidArgument(who + " option lock_ttl_ms: must be positive");

@@ -17,6 +17,7 @@
 #include "harness/control/node_util.h"
 #include "nemesis/clock_shim/clock_support.h"
 #include "targets/client.h"
+#include "targets/target_util.h"
 
 namespace faultline {
 namespace {
@@ -24,20 +25,14 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-constexpr milliseconds kProbeInterval{200};
+constexpr milliseconds kZkProbeInterval{200};
 constexpr milliseconds kProbeTimeout{1000};
-constexpr milliseconds kStopGrace{5000};
+constexpr milliseconds kZkStopGrace{5000};
 constexpr char kMainClass[] = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
 
 ZooKeeperPorts PortsOf(const ZooKeeperOptions& options, const std::string& node) {
   auto it = options.node_ports.find(node);
   return it == options.node_ports.end() ? options.ports : it->second;
-}
-
-std::string Seconds(milliseconds d) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(d.count()) / 1000.0);
-  return text;
 }
 
 std::string OneLine(std::string text, size_t limit = 200) {
@@ -180,7 +175,7 @@ class ZooKeeperTarget final : public Target,
   static StopOptions KillOptions(const NodeContext& ctx) {
     StopOptions stop;
     stop.signal = "KILL";
-    stop.grace = kStopGrace;
+    stop.grace = kZkStopGrace;
     stop.sudo = ctx.cluster.sudo;
     return stop;
   }
@@ -267,13 +262,13 @@ class ZooKeeperTarget final : public Target,
         }
         next_liveness_check = Clock::now() + milliseconds(2000);
       }
-      if (Clock::now() + kProbeInterval >= deadline) break;
-      std::this_thread::sleep_for(kProbeInterval);
+      if (Clock::now() + kZkProbeInterval >= deadline) break;
+      std::this_thread::sleep_for(kZkProbeInterval);
     }
     return Status::Timeout("zookeeper on " + ctx.node.name + " (" + member.host + ":" +
                            std::to_string(member.client_port) + ") did not " +
                            (require_quorum ? "join a quorum with a leader" : "answer ruok") +
-                           " within " + Seconds(limit) + "; last " + word + " answer: " + last +
+                           " within " + SecondsOneDecimal(limit) + "; last " + word + " answer: " + last +
                            "; " + LogTail(ctx, member));
   }
 
@@ -281,19 +276,10 @@ class ZooKeeperTarget final : public Target,
   std::atomic<bool> shim_{false};  // set before Setup, read by every start
 };
 
-Status ValidPort(int port, const std::string& field) {
-  if (port < 1 || port > 65535) {
-    return Status::InvalidArgument("zookeeper option " + field +
-                                   ": expected a port from 1 to 65535, got " +
-                                   std::to_string(port));
-  }
-  return Status::Ok();
-}
-
 Status ValidPorts(const ZooKeeperPorts& p, const std::string& prefix) {
-  if (Status st = ValidPort(p.client, prefix + "client"); !st.ok()) return st;
-  if (Status st = ValidPort(p.quorum, prefix + "quorum"); !st.ok()) return st;
-  return ValidPort(p.election, prefix + "election");
+  if (Status st = ValidPortOption("zookeeper", p.client, prefix + "client"); !st.ok()) return st;
+  if (Status st = ValidPortOption("zookeeper", p.quorum, prefix + "quorum"); !st.ok()) return st;
+  return ValidPortOption("zookeeper", p.election, prefix + "election");
 }
 
 bool PlainName(const std::string& d) {

@@ -11,9 +11,9 @@
 namespace faultline::cli {
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+std::atomic<bool> g_cluster_interrupted{false};
 
-void OnInterrupt(int) { g_interrupted.store(true); }
+void OnInterrupt(int) { g_cluster_interrupted.store(true); }
 
 int ExitCodeFor(const Status& status) {
   return status.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitInternal;
@@ -69,7 +69,7 @@ int RunCluster(const Args& args) {
       cluster::UpOptions options;
       options.name = command->name;
       options.nodes = command->nodes;
-      options.cancel = &g_interrupted;
+      options.cancel = &g_cluster_interrupted;
       auto state = local.Up(options);
       sigaction(SIGINT, &old_int, nullptr);
       sigaction(SIGTERM, &old_term, nullptr);

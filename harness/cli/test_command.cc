@@ -18,9 +18,9 @@
 namespace faultline::cli {
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+std::atomic<bool> g_test_interrupted{false};
 
-void OnSignal(int) { g_interrupted.store(true); }
+void OnSignal(int) { g_test_interrupted.store(true); }
 
 int ExitCodeFor(const TestOutcome& outcome) {
   switch (outcome.valid) {
@@ -227,7 +227,7 @@ int RunTest(const Args& args) {
     std::signal(SIGTERM, OnSignal);
     ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1);
     Result<TestOutcome> outcome = faultline::RunTest(
-        config, env, &g_interrupted, [&](const Progress& p) { printer.Update(p); });
+        config, env, &g_test_interrupted, [&](const Progress& p) { printer.Update(p); });
     printer.Finish();
     if (!outcome.ok()) {
       std::fprintf(stderr, "faultline test: %s\n", outcome.status().ToString().c_str());

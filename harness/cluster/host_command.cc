@@ -1,4 +1,5 @@
 #include "harness/cluster/host_command.h"
+#include "harness/cluster/unique_fd.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,23 +17,6 @@ extern char** environ;
 
 namespace faultline::cluster {
 namespace {
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
@@ -71,9 +55,9 @@ Result<HostCommandResult> RunHostCommand(const std::vector<std::string>& argv,
 
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Status::IoError("pipe: " + ErrnoText(errno));
-  Fd out_read(out_pipe[0]), out_write(out_pipe[1]);
+  UniqueFd out_read(out_pipe[0]), out_write(out_pipe[1]);
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) return Status::IoError("pipe: " + ErrnoText(errno));
-  Fd err_read(err_pipe[0]), err_write(err_pipe[1]);
+  UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);

@@ -17,6 +17,7 @@
 
 #include "harness/cluster/cluster_files.h"
 #include "harness/cluster/cluster_plan.h"
+#include "harness/cluster/unique_fd.h"
 
 namespace faultline::cluster {
 namespace {
@@ -102,22 +103,6 @@ constexpr int kReportError = 2;
   ::_exit(127);
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Close(); }
-  int get() const { return fd_; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 bool ProcessAlive(pid_t pid) {
@@ -132,7 +117,7 @@ bool ProcessAlive(pid_t pid) {
 
 Result<pid_t> LaunchNode(const NodeLaunchSpec& spec) {
   const std::string where = "node " + spec.hostname + ": ";
-  Fd netns(::open(spec.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd netns(::open(spec.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (netns.get() < 0) {
     return Status::IoError(where + "open " + spec.netns_path + ": " + std::strerror(errno));
   }
@@ -142,13 +127,13 @@ Result<pid_t> LaunchNode(const NodeLaunchSpec& spec) {
       return Status::IoError(where + *dir + " is not a directory");
     }
   }
-  Fd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (devnull.get() < 0) return Status::IoError(where + "open /dev/null: " + std::strerror(errno));
   int report_pipe[2];
   if (::pipe2(report_pipe, O_CLOEXEC) != 0) {
     return Status::IoError(where + "pipe: " + std::strerror(errno));
   }
-  Fd report_read(report_pipe[0]), report_write(report_pipe[1]);
+  UniqueFd report_read(report_pipe[0]), report_write(report_pipe[1]);
 
   // Everything the child needs is built now: between fork and exec it may not
   // allocate (another thread may hold the allocator's lock).
@@ -241,7 +226,7 @@ Result<pid_t> LaunchNode(const NodeLaunchSpec& spec) {
     FailChild(wfd, kExecSshd);
   }
 
-  report_write.Close();
+  report_write.Reset();
   Report failure{0, 0, 0, 0};
   pid_t init_pid = -1;
   Report report;

@@ -69,7 +69,7 @@ int DecodeWaitStatus(int status) {
   return -1;
 }
 
-std::string Excerpt(const std::string& text) {
+std::string ScriptExcerpt(const std::string& text) {
   std::string line = text.substr(0, std::min<size_t>(text.find('\n'), 80));
   return "`" + line + (line.size() < text.size() ? "...`" : "`");
 }
@@ -174,13 +174,13 @@ Result<CommandResult> LocalRemote::Run(const Command& command) {
     });
     ctx.run();
     if (timed_out) {
-      return Status::Timeout(Excerpt(script) + " on " + node_ + " did not finish within " +
+      return Status::Timeout(ScriptExcerpt(script) + " on " + node_ + " did not finish within " +
                              std::to_string(command.timeout.count()) +
                              " ms; its process group was sent SIGKILL");
     }
     return result;
   } catch (const std::exception& e) {
-    return Status::IoError("cannot run " + Excerpt(script) + " on " + node_ + ": " + e.what());
+    return Status::IoError("cannot run " + ScriptExcerpt(script) + " on " + node_ + ": " + e.what());
   }
 }
 

@@ -28,11 +28,9 @@
 #include <vector>
 
 namespace faultline {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
-
+// Outside the anonymous namespace: SshRemote's connection classes (external
+// linkage) hold a Session.
+namespace ssh_detail {
 struct SessionCloser {
   void operator()(ssh_session session) const {
     ssh_disconnect(session);
@@ -40,6 +38,13 @@ struct SessionCloser {
   }
 };
 using Session = std::unique_ptr<ssh_session_struct, SessionCloser>;
+}  // namespace ssh_detail
+using ssh_detail::Session;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 // "n1 (root@10.0.0.1:22)": how every message names the node.
 std::string Where(const SshOptions& o) {

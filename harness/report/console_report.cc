@@ -15,7 +15,7 @@ std::string Path(const std::string& dir, const std::string& file) {
   return dir + (dir.back() == '/' ? "" : "/") + file;
 }
 
-std::string Render(const RunData& run) {
+std::string BuildConsoleSummary(const RunData& run) {
   std::string s = "faultline: " + Upper(VerdictOf(run.results)) + " — " + TestName(run) + " (run " +
                   RunLabel(run) + ")\n";
   const Json* checkers = Field(run.results, "checkers");
@@ -53,7 +53,7 @@ std::string Render(const RunData& run) {
 
 std::string ConsoleSummary(const RunData& run) {
   try {
-    return Render(run);
+    return BuildConsoleSummary(run);
   } catch (const std::exception& e) {
     return std::string("faultline: the summary could not be drawn: ") + e.what() + "\n";
   }

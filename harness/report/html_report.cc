@@ -649,7 +649,7 @@ void SetAndLockDetails(const RunData& run, std::string* out) {
   }
 }
 
-std::string Render(const RunData& run) {
+std::string BuildHtmlPage(const RunData& run) {
   std::string h;
   h.reserve(1 << 20);
   const std::string verdict = VerdictOf(run.results);
@@ -693,7 +693,7 @@ std::string Render(const RunData& run) {
 
 std::string RenderHtml(const RunData& run) {
   try {
-    return Render(run);
+    return BuildHtmlPage(run);
   } catch (const std::exception& e) {
     return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>faultline report</title>"
            "</head><body><h1>The report could not be drawn</h1><p>" +

@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kStyle = R"css(
+constexpr const char* kIndexStyle = R"css(
 :root{--valid:#2b8a3e;--invalid:#c92a2a;--unknown:#d9480f;--error:#862e9c;--border:#e3e6ea;
 --muted:#6b7280}
 *{box-sizing:border-box}
@@ -62,14 +62,14 @@ const char* VerdictColor(const std::string& verdict) {
   return "#adb5bd";
 }
 
-std::string E(std::string_view s) { return HtmlEscape(s); }
+std::string Esc(std::string_view s) { return HtmlEscape(s); }
 
-std::string Pill(const std::string& verdict) {
+std::string IndexPill(const std::string& verdict) {
   return "<span class=\"pill " + verdict + "\">" + (verdict == "invalid" ? "INVALID" : verdict) +
          "</span>";
 }
 
-std::string Fixed(double v, const char* format = "%.1f") {
+std::string IndexFixed(double v, const char* format = "%.1f") {
   char buf[48];
   std::snprintf(buf, sizeof buf, format, v);
   return buf;
@@ -157,9 +157,9 @@ std::string TrendSvg(const std::vector<const IndexEntry*>& runs) {
   const double width = std::max<double>(kCell * static_cast<double>(runs.size()), kCell);
   double max_tp = 0;
   for (const IndexEntry* r : runs) max_tp = std::max(max_tp, r->Throughput());
-  std::string s = "<svg class=\"trend\" width=\"" + Fixed(width) + "\" height=\"" +
-                  Fixed(kSquare + kGap + kSpark) + "\" viewBox=\"0 0 " + Fixed(width) + " " +
-                  Fixed(kSquare + kGap + kSpark) +
+  std::string s = "<svg class=\"trend\" width=\"" + IndexFixed(width) + "\" height=\"" +
+                  IndexFixed(kSquare + kGap + kSpark) + "\" viewBox=\"0 0 " + IndexFixed(width) + " " +
+                  IndexFixed(kSquare + kGap + kSpark) +
                   "\" role=\"img\" aria-label=\"verdicts and throughput of the last runs\""
                   ">";
   std::string points;
@@ -167,16 +167,16 @@ std::string TrendSvg(const std::vector<const IndexEntry*>& runs) {
     const IndexEntry& r = *runs[i];
     const double x = kCell * static_cast<double>(i);
     std::string title = r.label + ": " + r.verdict;
-    if (r.Throughput() >= 0) title += ", " + Fixed(r.Throughput()) + " ok ops/s";
+    if (r.Throughput() >= 0) title += ", " + IndexFixed(r.Throughput()) + " ok ops/s";
     s += "<a href=\"" + HrefPath(r.run + "/report.html") + "\"><rect class=\"verdict " +
-         r.verdict + "\" x=\"" + Fixed(x) + "\" y=\"0\" width=\"" + Fixed(kSquare) +
-         "\" height=\"" + Fixed(kSquare) + "\" rx=\"2\" fill=\"" + VerdictColor(r.verdict) +
-         "\"><title>" + E(title) + "</title></rect></a>";
+         r.verdict + "\" x=\"" + IndexFixed(x) + "\" y=\"0\" width=\"" + IndexFixed(kSquare) +
+         "\" height=\"" + IndexFixed(kSquare) + "\" rx=\"2\" fill=\"" + VerdictColor(r.verdict) +
+         "\"><title>" + Esc(title) + "</title></rect></a>";
     if (r.Throughput() >= 0 && max_tp > 0) {
       const double y = kSquare + kGap + kSpark - 2 - (kSpark - 4) * r.Throughput() / max_tp;
-      points += (points.empty() ? "" : " ") + Fixed(x + kSquare / 2) + "," + Fixed(y);
-      s += "<circle cx=\"" + Fixed(x + kSquare / 2) + "\" cy=\"" + Fixed(y) +
-           "\" r=\"1.8\" fill=\"#2f6fd0\"><title>" + E(title) + "</title></circle>";
+      points += (points.empty() ? "" : " ") + IndexFixed(x + kSquare / 2) + "," + IndexFixed(y);
+      s += "<circle cx=\"" + IndexFixed(x + kSquare / 2) + "\" cy=\"" + IndexFixed(y) +
+           "\" r=\"1.8\" fill=\"#2f6fd0\"><title>" + Esc(title) + "</title></circle>";
     }
   }
   if (points.find(' ') != std::string::npos) {
@@ -199,11 +199,11 @@ std::string Expected(const IndexEntry& e) {
 }
 
 std::string RunLink(const IndexEntry& e) {
-  return e.has_report ? "<a href=\"" + HrefPath(e.run + "/report.html") + "\">" + E(e.label) + "</a>"
-                      : E(e.label);
+  return e.has_report ? "<a href=\"" + HrefPath(e.run + "/report.html") + "\">" + Esc(e.label) + "</a>"
+                      : Esc(e.label);
 }
 
-std::string Render(const std::vector<IndexEntry>& runs, const IndexOptions& options) {
+std::string BuildIndexPage(const std::vector<IndexEntry>& runs, const IndexOptions& options) {
   // Per test name, its runs newest first (the order `runs` is in).
   std::vector<std::string> tests;
   std::map<std::string, std::vector<const IndexEntry*>> by_test;
@@ -226,8 +226,8 @@ std::string Render(const std::vector<IndexEntry>& runs, const IndexOptions& opti
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>" +
-       E(options.title) + "</title><style>" + kStyle + "</style></head><body><main>";
-  h += "<header><h1>" + E(options.title) + "</h1><div class=\"sub\">" +
+       Esc(options.title) + "</title><style>" + kIndexStyle + "</style></head><body><main>";
+  h += "<header><h1>" + Esc(options.title) + "</h1><div class=\"sub\">" +
        Thousands(static_cast<int64_t>(runs.size())) + " run" + (runs.size() == 1 ? "" : "s") +
        " of " + std::to_string(tests.size()) + " test" + (tests.size() == 1 ? "" : "s") + "; " +
        std::to_string(failing_tests) + " test" + (failing_tests == 1 ? "" : "s") +
@@ -266,8 +266,8 @@ std::string Render(const std::vector<IndexEntry>& runs, const IndexOptions& opti
         since = "<span class=\"muted\">valid in the last " + std::to_string(streak) + " run" +
                 (streak == 1 ? "" : "s") + "</span>";
       }
-      h += std::string("<tr") + (newly ? " class=\"newly\"" : "") + "><td><b>" + E(name) +
-           "</b></td><td>" + Pill(latest.verdict) + Expected(latest) + " " + RunLink(latest) +
+      h += std::string("<tr") + (newly ? " class=\"newly\"" : "") + "><td><b>" + Esc(name) +
+           "</b></td><td>" + IndexPill(latest.verdict) + Expected(latest) + " " + RunLink(latest) +
            "</td><td>" +
            TrendSvg(trend) + "</td><td class=\"num\">" +
            Thousands(static_cast<int64_t>(list.size())) + "</td><td>" + since + "</td></tr>";
@@ -284,17 +284,17 @@ std::string Render(const std::vector<IndexEntry>& runs, const IndexOptions& opti
     for (const IndexEntry& r : runs) {
       auto ff = first_failing.find(&r);
       h += std::string("<tr") + (ff != first_failing.end() ? " class=\"newly\"" : "") + "><td>" +
-           RunLink(r) + "</td><td>" + E(r.test) + "</td><td>" + Pill(r.verdict) + Expected(r);
+           RunLink(r) + "</td><td>" + Esc(r.test) + "</td><td>" + IndexPill(r.verdict) + Expected(r);
       if (ff != first_failing.end()) {
-        h += "<span class=\"mark\" title=\"" + E("the run before, " + ff->second->label +
+        h += "<span class=\"mark\" title=\"" + Esc("the run before, " + ff->second->label +
                                                   ", was valid") +
-             "\">first failing since " + E(ff->second->label) + "</span>";
+             "\">first failing since " + Esc(ff->second->label) + "</span>";
       }
-      if (!r.problem.empty()) h += " <span class=\"muted\">" + E(r.problem) + "</span>";
+      if (!r.problem.empty()) h += " <span class=\"muted\">" + Esc(r.problem) + "</span>";
       h += "</td><td class=\"num\">" + (r.ops >= 0 ? Thousands(r.ops) : "") +
-           "</td><td class=\"num\">" + (r.duration_ns >= 0 ? E(FormatDuration(r.duration_ns)) : "") +
-           "</td><td class=\"num\">" + (r.Throughput() >= 0 ? Fixed(r.Throughput()) : "") +
-           "</td><td>" + E(Faults(r)) + "</td><td>";
+           "</td><td class=\"num\">" + (r.duration_ns >= 0 ? Esc(FormatDuration(r.duration_ns)) : "") +
+           "</td><td class=\"num\">" + (r.Throughput() >= 0 ? IndexFixed(r.Throughput()) : "") +
+           "</td><td>" + Esc(Faults(r)) + "</td><td>";
       if (r.has_report) h += "<a href=\"" + HrefPath(r.run + "/report.html") + "\">report</a> ";
       if (r.has_history) h += "<a href=\"" + HrefPath(r.run + "/history.jsonl") + "\">history</a> ";
       h += "<a href=\"" + HrefPath(r.run + "/results.json") + "\">results</a></td></tr>";
@@ -347,11 +347,11 @@ Result<std::vector<IndexEntry>> ReadStoreRuns(const std::string& store, size_t m
 
 std::string RenderIndex(const std::vector<IndexEntry>& runs, const IndexOptions& options) {
   try {
-    return Render(runs, options);
+    return BuildIndexPage(runs, options);
   } catch (const std::exception& e) {
     return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>faultline runs</title>"
            "</head><body><h1>The index could not be drawn</h1><p>" +
-           E(e.what()) + "</p></body></html>\n";
+           Esc(e.what()) + "</p></body></html>\n";
   }
 }
 

@@ -41,7 +41,7 @@ int64_t RunDurationNs(const RunData& run) {
   return last > first ? last - first : 0;
 }
 
-std::string Render(const RunData& run) {
+std::string BuildJunitXml(const RunData& run) {
   const std::string test = TestName(run);
   const auto checkers = OrderedCheckers(run);
   const std::vector<std::string> problems = HarnessProblems(run);
@@ -106,7 +106,7 @@ std::string Render(const RunData& run) {
 
 std::string RenderJunit(const RunData& run) {
   try {
-    return Render(run);
+    return BuildJunitXml(run);
   } catch (const std::exception& e) {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"faultline\" tests=\"1\" "
            "failures=\"0\" errors=\"1\">\n  <testsuite name=\"faultline\" tests=\"1\" "

@@ -20,7 +20,7 @@ constexpr const char* kImpossibleColor = "#adb5bd";
 
 enum class Role { kPrefix, kBlocked, kConcurrent };
 
-struct Bar {
+struct WindowBar {
   const Json* op = nullptr;
   Role role = Role::kConcurrent;
   int64_t prefix_position = 0;  // 1-based position in the prefix, for kPrefix
@@ -32,7 +32,7 @@ struct Bar {
   bool clipped = false;   // invoked before the window starts
 };
 
-std::string Fixed(double v) {
+std::string PxText(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", v);
   return buf;
@@ -50,7 +50,7 @@ bool AllTimed(const std::vector<const Json*>& ops) {
   return true;
 }
 
-std::string Describe(const Bar& b, bool timed) {
+std::string DescribeBar(const WindowBar& b, bool timed) {
   const Json& op = *b.op;
   std::string text = "process " + b.process_label + ": " + StringField(op, "f", "?");
   if (const Json* v = Field(op, "value"); v && !v->is_null()) text += " " + ShortJson(*v, 80);
@@ -96,7 +96,7 @@ std::string Describe(const Bar& b, bool timed) {
 }
 
 // Short label inside a bar: "cas [1,2] -> fail".
-std::string BarLabel(const Json& op) {
+std::string WindowBarLabel(const Json& op) {
   std::string s = StringField(op, "f", "?");
   if (const Json* v = Field(op, "value"); v && !v->is_null()) s += " " + ShortJson(*v, 40, true);
   const std::string type = StringField(op, "type");
@@ -111,17 +111,17 @@ std::string BarLabel(const Json& op) {
   return s;
 }
 
-std::string Render(const Json& ex) {
+std::string RenderWindow(const Json& ex) {
   const Json* blocked = Field(ex, "op");
   if (!blocked || !blocked->is_object()) return "";
-  std::vector<Bar> bars;
+  std::vector<WindowBar> bars;
   std::set<int64_t> seen;
   const int64_t prefix_length = IntField(ex, "prefix_length");
   auto add = [&](const Json& op, Role role, int64_t position) {
     if (!op.is_object()) return;
     const int64_t index = IntField(op, "index", -1);
     if (!seen.insert(index).second) return;
-    Bar b;
+    WindowBar b;
     b.op = &op;
     b.role = role;
     b.prefix_position = position;
@@ -141,7 +141,7 @@ std::string Render(const Json& ex) {
     for (const Json& op : *conc) add(op, Role::kConcurrent, 0);
   }
   std::vector<const Json*> ops;
-  for (const Bar& b : bars) ops.push_back(b.op);
+  for (const WindowBar& b : bars) ops.push_back(b.op);
   const bool timed = AllTimed(ops);
   const char* start_key = timed ? "time" : "index";
   const char* end_key = timed ? "completion_time" : "completion_index";
@@ -152,7 +152,7 @@ std::string Render(const Json& ex) {
   // the left edge instead.
   double lo = 0, hi = 0;
   bool any = false;
-  for (Bar& b : bars) {
+  for (WindowBar& b : bars) {
     b.start = NumberField(*b.op, start_key);
     const Json* e = Field(*b.op, end_key);
     b.end = e && e->is_number() ? e->get<double>() : b.start;
@@ -163,7 +163,7 @@ std::string Render(const Json& ex) {
     hi = any ? std::max(hi, b.end) : b.end;
     any = true;
   }
-  for (Bar& b : bars) {
+  for (WindowBar& b : bars) {
     hi = std::max(hi, b.start);
     b.clipped = b.start < lo;
     if (b.clipped) b.start = lo;
@@ -171,14 +171,14 @@ std::string Render(const Json& ex) {
   // Room on the right for ops that may take effect later.
   const double span0 = std::max(hi - lo, timed ? 1.0 : 1.0);
   const double right = hi + span0 * 0.08;
-  for (Bar& b : bars) {
+  for (WindowBar& b : bars) {
     if (b.open_end) b.end = right;
   }
   const double span = std::max(right - lo, 1e-9);
 
   // Lanes: one per process, in numeric order (the nemesis never appears here).
   std::map<std::pair<int64_t, std::string>, int> lanes;
-  for (const Bar& b : bars) lanes.emplace(std::make_pair(b.process, b.process_label), 0);
+  for (const WindowBar& b : bars) lanes.emplace(std::make_pair(b.process, b.process_label), 0);
   int lane_count = 0;
   for (auto& [k, v] : lanes) v = lane_count++;
 
@@ -188,42 +188,42 @@ std::string Render(const Json& ex) {
   auto x = [&](double v) { return kLeft + (v - lo) / span * plot_w; };
 
   std::string s;
-  s += "<svg class=\"chart window\" viewBox=\"0 0 " + Fixed(kWidth) + " " + Fixed(height) +
+  s += "<svg class=\"chart window\" viewBox=\"0 0 " + PxText(kWidth) + " " + PxText(height) +
        "\" role=\"img\" aria-label=\"failing window: operations per process over time\""
        ">";
   // Lanes.
   for (const auto& [k, lane] : lanes) {
     const double y = kTop + kLane * lane;
     if (lane % 2 == 0) {
-      s += "<rect x=\"" + Fixed(kLeft) + "\" y=\"" + Fixed(y) + "\" width=\"" + Fixed(plot_w) +
-           "\" height=\"" + Fixed(kLane) + "\" fill=\"#f8f9fa\"/>";
+      s += "<rect x=\"" + PxText(kLeft) + "\" y=\"" + PxText(y) + "\" width=\"" + PxText(plot_w) +
+           "\" height=\"" + PxText(kLane) + "\" fill=\"#f8f9fa\"/>";
     }
-    s += "<text class=\"lane\" x=\"" + Fixed(kLeft - 8) + "\" y=\"" + Fixed(y + kLane / 2 + 4) +
+    s += "<text class=\"lane\" x=\"" + PxText(kLeft - 8) + "\" y=\"" + PxText(y + kLane / 2 + 4) +
          "\" text-anchor=\"end\">process " + HtmlEscape(k.second) + "</text>";
   }
   // Axis with a handful of ticks.
   const double axis_y = kTop + kLane * lane_count + 4;
-  s += "<line class=\"axis\" x1=\"" + Fixed(kLeft) + "\" y1=\"" + Fixed(axis_y) + "\" x2=\"" +
-       Fixed(kLeft + plot_w) + "\" y2=\"" + Fixed(axis_y) + "\"/>";
+  s += "<line class=\"axis\" x1=\"" + PxText(kLeft) + "\" y1=\"" + PxText(axis_y) + "\" x2=\"" +
+       PxText(kLeft + plot_w) + "\" y2=\"" + PxText(axis_y) + "\"/>";
   constexpr int kTicks = 6;
   for (int i = 0; i <= kTicks; ++i) {
     const double v = lo + (hi - lo) * i / kTicks;
     const double tx = x(v);
-    s += "<line class=\"grid\" x1=\"" + Fixed(tx) + "\" y1=\"" + Fixed(kTop) + "\" x2=\"" +
-         Fixed(tx) + "\" y2=\"" + Fixed(axis_y) + "\"/>";
+    s += "<line class=\"grid\" x1=\"" + PxText(tx) + "\" y1=\"" + PxText(kTop) + "\" x2=\"" +
+         PxText(tx) + "\" y2=\"" + PxText(axis_y) + "\"/>";
     const std::string label =
         timed ? FormatSeconds(v / 1e9) + " s" : std::to_string(static_cast<int64_t>(v + 0.5));
-    s += "<text x=\"" + Fixed(tx) + "\" y=\"" + Fixed(axis_y + 14) +
+    s += "<text x=\"" + PxText(tx) + "\" y=\"" + PxText(axis_y + 14) +
          "\" text-anchor=\"middle\">" + HtmlEscape(label) + "</text>";
   }
-  s += "<text x=\"" + Fixed(kLeft + plot_w) + "\" y=\"" + Fixed(axis_y + 28) +
+  s += "<text x=\"" + PxText(kLeft + plot_w) + "\" y=\"" + PxText(axis_y + 28) +
        "\" text-anchor=\"end\">" +
        std::string(timed ? "time since the test started" : "position in the history") +
        "</text>";
   // The prefix's extent: a bracket above the lanes over its shown ops.
   double p_lo = 0, p_hi = 0;
   bool any_prefix = false;
-  for (const Bar& b : bars) {
+  for (const WindowBar& b : bars) {
     if (b.role != Role::kPrefix) continue;
     p_lo = any_prefix ? std::min(p_lo, b.start) : b.start;
     p_hi = any_prefix ? std::max(p_hi, b.end) : b.end;
@@ -235,19 +235,19 @@ std::string Render(const Json& ex) {
          HtmlEscape("The longest linearizable prefix has " + Thousands(prefix_length) +
                     " operations; its last ones are drawn in green. After them the model state "
                     "is " + ShortJson(Field(ex, "state") ? *Field(ex, "state") : Json(), 120, true)) +
-         "</title><path d=\"M" + Fixed(x1) + " 30 V22 H" + Fixed(x2) + " V30\" fill=\"none\" "
+         "</title><path d=\"M" + PxText(x1) + " 30 V22 H" + PxText(x2) + " V30\" fill=\"none\" "
          "stroke=\"" + kPrefixColor + "\" stroke-width=\"2\"/>"
-         "<line x1=\"" + Fixed(x2) + "\" y1=\"22\" x2=\"" + Fixed(x2) + "\" y2=\"" +
-         Fixed(axis_y) + "\" stroke=\"" + kPrefixColor + "\" stroke-dasharray=\"4 3\"/>"
-         "<text x=\"" + Fixed(x1) + "\" y=\"16\" style=\"fill:" + kPrefixColor + "\">" +
+         "<line x1=\"" + PxText(x2) + "\" y1=\"22\" x2=\"" + PxText(x2) + "\" y2=\"" +
+         PxText(axis_y) + "\" stroke=\"" + kPrefixColor + "\" stroke-dasharray=\"4 3\"/>"
+         "<text x=\"" + PxText(x1) + "\" y=\"16\" style=\"fill:" + kPrefixColor + "\">" +
          HtmlEscape("longest linearizable prefix: " + Thousands(prefix_length) + " ops") +
          "</text></g>";
   }
   // Bars, the blocked op last so it is on top.
-  std::stable_sort(bars.begin(), bars.end(), [](const Bar& a, const Bar& b) {
+  std::stable_sort(bars.begin(), bars.end(), [](const WindowBar& a, const WindowBar& b) {
     return (a.role == Role::kBlocked) < (b.role == Role::kBlocked);
   });
-  for (const Bar& b : bars) {
+  for (const WindowBar& b : bars) {
     const int lane = lanes[std::make_pair(b.process, b.process_label)];
     const double y = kTop + kLane * lane + (kLane - kBar) / 2;
     const double x1 = x(b.start);
@@ -264,30 +264,30 @@ std::string Render(const Json& ex) {
       const Json* p = Field(*b.op, "possible_now");
       if (p && p->is_boolean() && p->get<bool>()) color = kPossibleColor;
     }
-    s += "<g class=\"" + cls + "\"><title>" + HtmlEscape(Describe(b, timed)) + "</title>";
-    s += "<rect x=\"" + Fixed(x1) + "\" y=\"" + Fixed(y) + "\" width=\"" + Fixed(w) +
-         "\" height=\"" + Fixed(kBar) + "\" rx=\"3\" fill=\"" + color + "\"" +
+    s += "<g class=\"" + cls + "\"><title>" + HtmlEscape(DescribeBar(b, timed)) + "</title>";
+    s += "<rect x=\"" + PxText(x1) + "\" y=\"" + PxText(y) + "\" width=\"" + PxText(w) +
+         "\" height=\"" + PxText(kBar) + "\" rx=\"3\" fill=\"" + color + "\"" +
          (b.open_end ? " fill-opacity=\"0.45\" stroke-dasharray=\"5 3\"" : " fill-opacity=\"0.85\"") +
          " stroke=\"" + color + "\"" +
          (b.role == Role::kBlocked ? " stroke-width=\"2.5\"" : "") + "/>";
     if (b.clipped) {
-      s += "<path d=\"M" + Fixed(x1 - 7) + " " + Fixed(y + kBar / 2) + " l7 -6 v12 z\" fill=\"" +
+      s += "<path d=\"M" + PxText(x1 - 7) + " " + PxText(y + kBar / 2) + " l7 -6 v12 z\" fill=\"" +
            color + "\"/>";
     }
-    std::string label = BarLabel(*b.op);
+    std::string label = WindowBarLabel(*b.op);
     if (b.role == Role::kPrefix) label = "#" + std::to_string(b.prefix_position) + " " + label;
     const size_t fits = static_cast<size_t>(std::max(0.0, (w - 6) / 6.2));
     // The op the window is about is always named in full: inside its bar
     // when it fits, else beside it.
     if (fits >= 3 && (b.role != Role::kBlocked || fits >= label.size())) {
       if (label.size() > fits) label = label.substr(0, fits - 1) + "…";
-      s += "<text class=\"bar\" x=\"" + Fixed(x1 + 4) + "\" y=\"" + Fixed(y + kBar / 2 + 3.5) +
+      s += "<text class=\"bar\" x=\"" + PxText(x1 + 4) + "\" y=\"" + PxText(y + kBar / 2 + 3.5) +
            "\">" + HtmlEscape(label) + "</text>";
     } else if (b.role == Role::kBlocked) {
       if (label.size() > 40) label = label.substr(0, 39) + "…";
       const bool left = x1 - kLeft > plot_w / 2;
-      s += "<text class=\"bar\" x=\"" + Fixed(left ? x1 - 4 : x1 + w + 4) + "\" y=\"" +
-           Fixed(y + kBar / 2 + 3.5) + "\" text-anchor=\"" + (left ? "end" : "start") +
+      s += "<text class=\"bar\" x=\"" + PxText(left ? x1 - 4 : x1 + w + 4) + "\" y=\"" +
+           PxText(y + kBar / 2 + 3.5) + "\" text-anchor=\"" + (left ? "end" : "start") +
            "\" style=\"fill:" + kBlockedColor + "\">" + HtmlEscape(label) + "</text>";
     }
     s += "</g>";
@@ -300,7 +300,7 @@ std::string Render(const Json& ex) {
 
 std::string FailingWindowSvg(const Json& explanation) {
   try {
-    return Render(explanation);
+    return RenderWindow(explanation);
   } catch (const std::exception&) {
     return "";  // a report without the picture beats no report
   }
