@@ -618,7 +618,7 @@ class VrrpSplitBrainChecker final : public Checker {
   std::string name() const override { return "vrrp-split-brain"; }
   CheckResult Check(const History& history) override {
     Result<std::vector<OpPair>> pairs = PairOps(history);
-    if (!pairs.ok()) return Unknown(pairs.status().ToString());
+    if (!pairs.ok()) return BalanceUnknown(pairs.status().ToString());
     std::map<std::string, std::vector<VipReading>> readings;
     struct AllRead {
       int64_t t;
