@@ -188,7 +188,7 @@ int RunTest(const Args& args) {
           "N|Nn"));
   app.add_option("--seed", seed, "seed for the generator and the nemesis (default: the time)");
   app.add_option("--store", config.store, "where runs are stored")->capture_default_str();
-  app.add_option("--rate", config.rate, "ops/s over all clients; 0: unthrottled")
+  app.add_option("--rate", config.rate, "ops/s over all clients; 0: the workload's default (unthrottled; balance: 300/s)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_option("--name", config.name, "test name (default <target>-<workload>)");
