@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # faultline's main job on one Debian 12 machine (as root): installs what is
-# needed to build and run (not the test tools), builds only the `faultline`
-# command, brings up a 3-node local cluster, runs a 60 s etcd register
+# needed to build the command and run an etcd test (not the test tools nor the
+# other targets' servers), builds only the `faultline` command (optimised, no
+# debug info), brings up a 3-node local cluster, runs a 60 s etcd register
 # test under partitions, kills and pauses, prints the verdict and where the
 # report is, and takes the cluster down again. Extra arguments go to
 # `faultline test` (e.g. --time-limit 120 --nemesis partition).
