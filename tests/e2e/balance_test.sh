@@ -8,17 +8,8 @@
 # Afterwards no nginx or haproxy process may remain. Needs root.
 #   balance_test.sh FAULTLINE_BINARY
 set -euo pipefail
-faultline=$1
-name=${FAULTLINE_E2E_CLUSTER:-e2e-bal}  # cluster name; override when several sessions share a machine
-work=$(mktemp -d /tmp/faultline-e2e.XXXXXX)
-cleanup() {
-  "$faultline" cluster down --name "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root"; exit 0; fi
+source "$(dirname "$0")/lib.sh"
+e2e_init "$1" e2e-bal
 command -v nginx >/dev/null || fail "nginx is not installed (scripts/install-deps.sh)"
 command -v haproxy >/dev/null || fail "haproxy is not installed (scripts/install-deps.sh)"
 

@@ -5,18 +5,8 @@
 # process or etcd process may remain on any node. Needs root.
 #   etcd_register_test.sh FAULTLINE_BINARY
 set -euo pipefail
-faultline=$1
-name=e2e-etcd
-work=$(mktemp -d /tmp/faultline-e2e.XXXXXX)
-cleanup() {
-  "$faultline" cluster down --name "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root"; exit 0; fi
+source "$(dirname "$0")/lib.sh"
+e2e_init "$1" e2e-etcd
 command -v etcd >/dev/null || fail "etcd is not installed (scripts/install-deps.sh)"
 
 "$faultline" cluster up --nodes 3 --name "$name" >"$work/up.log" 2>&1 || { cat "$work/up.log"; fail "cluster up"; }

@@ -4,17 +4,8 @@
 # target down, and `faultline analyze` checks the partial history. Needs root.
 #   interrupt_test.sh FAULTLINE_BINARY
 set -euo pipefail
-faultline=$1
-name=e2e-int
-work=$(mktemp -d /tmp/faultline-int.XXXXXX)
-cleanup() {
-  "$faultline" cluster down --name "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root"; exit 0; fi
+source "$(dirname "$0")/lib.sh"
+e2e_init "$1" e2e-int
 
 "$faultline" cluster up --nodes 3 --name "$name" >"$work/up.log" 2>&1 || { cat "$work/up.log"; fail "cluster up"; }
 nodes_file=$("$faultline" cluster status --name "$name" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["nodes_file"])')

@@ -6,18 +6,9 @@
 # to a file is whole lines, never '\r'. Needs root.
 #   stale_partition_test.sh FAULTLINE_BINARY
 set -euo pipefail
-faultline=$1
-name=e2e-stale
-work=$(mktemp -d /tmp/faultline-stale.XXXXXX)
-cleanup() {
-  [ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null || true
-  "$faultline" cluster down --name "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root"; exit 0; fi
+source "$(dirname "$0")/lib.sh"
+e2e_init "$1" e2e-stale
+e2e_before_cleanup() { [ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null; }
 
 "$faultline" cluster up --nodes 3 --name "$name" >"$work/up.log" 2>&1 || { cat "$work/up.log"; fail "cluster up"; }
 set +e

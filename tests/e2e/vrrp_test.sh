@@ -12,17 +12,8 @@
 # address, and no FAULTLINE rule may remain. Needs root.
 #   vrrp_test.sh FAULTLINE_BINARY
 set -euo pipefail
-faultline=$1
-name=${FAULTLINE_E2E_CLUSTER:-e2e-vrrp}  # override when several sessions share a machine
-work=$(mktemp -d /tmp/faultline-e2e.XXXXXX)
-cleanup() {
-  "$faultline" cluster down --name "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root"; exit 0; fi
+source "$(dirname "$0")/lib.sh"
+e2e_init "$1" e2e-vrrp
 for b in nginx haproxy keepalived; do
   command -v "$b" >/dev/null || fail "$b is not installed (scripts/install-deps.sh)"
 done

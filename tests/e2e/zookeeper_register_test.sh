@@ -5,19 +5,9 @@
 # no iptables rule and no ZooKeeper JVM may remain on any node. Needs root.
 #   zookeeper_register_test.sh FAULTLINE_BINARY [TIME_LIMIT_S]
 set -euo pipefail
-faultline=$1
+source "$(dirname "$0")/lib.sh"
+e2e_init "$1" e2e-zk
 limit=${2:-60}
-name=${FAULTLINE_E2E_CLUSTER:-e2e-zk}  # the local cluster it brings up and takes down
-work=$(mktemp -d /tmp/faultline-e2e-zk.XXXXXX)
-cleanup() {
-  "$faultline" cluster down --name "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root"; exit 0; fi
 [ -r /usr/share/java/zookeeper.jar ] || fail "zookeeper is not installed (scripts/install-deps.sh)"
 
 "$faultline" cluster up --nodes 3 --name "$name" >"$work/up.log" 2>&1 || { cat "$work/up.log"; fail "cluster up"; }
