@@ -280,19 +280,27 @@ Result<std::string> RunScript(const NodeContext& ctx, const std::string& what,
   return r->out;
 }
 
+// The start of every nginx config here (backend, balancer, address watcher):
+// foreground, one worker, its pid and temporary files under `tmp`, errors to
+// `error_log`, no access log; the caller adds the http block's rest and "}".
+static std::string NginxHead(const std::string& title, const std::string& tmp,
+                             const std::string& error_log, int connections) {
+  std::string c = "# faultline balance: " + title + "\n" +
+                  "daemon off;\nmaster_process on;\nworker_processes 1;\nuser root;\n" +
+                  "pid " + tmp + "/nginx.pid;\n" + "error_log " + error_log + " warn;\n" +
+                  "events { worker_connections " + std::to_string(connections) + "; }\n" +
+                  "http {\n  access_log off;\n";
+  for (const char* what : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
+    c += std::string("  ") + what + "_temp_path " + tmp + "/" + what + ";\n";
+  }
+  return c;
+}
+
 // The watcher's nginx: serves its file, never cached.
 std::string ObserverConfig(const std::string& host, int port, const std::string& dir) {
   std::ostringstream c;
-  c << "# faultline balance: the address watcher's file\n"
-    << "daemon off;\nmaster_process on;\nworker_processes 1;\nuser root;\n"
-    << "pid " << dir << "/observer-tmp/nginx.pid;\n"
-    << "error_log " << dir << "/observer.log warn;\n"
-    << "events { worker_connections 64; }\n"
-    << "http {\n  access_log off;\n";
-  for (const char* what : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
-    c << "  " << what << "_temp_path " << dir << "/observer-tmp/" << what << ";\n";
-  }
-  c << "  server {\n"
+  c << NginxHead("the address watcher's file", dir + "/observer-tmp", dir + "/observer.log", 64)
+    << "  server {\n"
     << "    listen " << host << ":" << port << ";\n"
     << "    location = /vip { default_type text/plain; add_header Cache-Control no-store; alias "
     << dir << "/vip.txt; }\n"
@@ -1151,25 +1159,10 @@ Result<std::unique_ptr<Target>> MakeBalancerTarget(BalancerOptions options) {
 
 // Temp paths point into the node's own directory: the package's defaults
 // (/var/lib/nginx) are shared by every node of a local cluster.
-static std::string NginxCommon(const std::string& tmp) {
-  std::string c;
-  for (const char* what : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
-    c += std::string("  ") + what + "_temp_path " + tmp + "/" + what + ";\n";
-  }
-  return c;
-}
-
 std::string BackendConfig(const std::string& node_name, const std::string& host, int port,
                           const std::string& dir) {
   std::ostringstream c;
-  c << "# faultline balance backend on " << node_name << "\n"
-    << "daemon off;\nmaster_process on;\nworker_processes 1;\nuser root;\n"
-    << "pid " << dir << "/tmp/nginx.pid;\n"
-    << "error_log " << dir << "/backend.log warn;\n"
-    << "events { worker_connections 1024; }\n"
-    << "http {\n"
-    << "  access_log off;\n"
-    << NginxCommon(dir + "/tmp")
+  c << NginxHead("backend on " + node_name, dir + "/tmp", dir + "/backend.log", 1024)
     << "  log_format applied '$arg_id $msec $arg_key';\n"
     << "  server {\n"
     << "    listen " << host << ":" << port << ";\n"
@@ -1224,14 +1217,7 @@ std::string NginxBalancerConfig(const BalancerOptions& o, const std::string& hos
                                 const std::vector<BalancerBackend>& backends,
                                 const std::string& dir) {
   std::ostringstream c;
-  c << "# faultline balance: nginx\n"
-    << "daemon off;\nmaster_process on;\nworker_processes 1;\nuser root;\n"
-    << "pid " << dir << "/balancer-tmp/nginx.pid;\n"
-    << "error_log " << dir << "/balancer.log warn;\n"
-    << "events { worker_connections 4096; }\n"
-    << "http {\n"
-    << "  access_log off;\n"
-    << NginxCommon(dir + "/balancer-tmp")
+  c << NginxHead("nginx", dir + "/balancer-tmp", dir + "/balancer.log", 4096)
     << "  upstream be {\n";
   if (o.algorithm == "leastconn") c << "    least_conn;\n";
   if (o.algorithm == "hash") {
