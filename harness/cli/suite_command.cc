@@ -160,6 +160,15 @@ Status CheckNames(const Suite& s) {
       return Status::InvalidArgument(where + "workload \"" + r.workload +
                                      "\": expected one of " + known);
     }
+    // A workload the target cannot serve (balance on memory) would fail every
+    // night at run time; making a client connects nothing.
+    WorkloadOptions wopts;
+    Result<std::unique_ptr<Workload>> workload = MakeWorkload(r.workload, wopts);
+    if (!workload.ok()) return Status::InvalidArgument(where + workload.status().message());
+    if (Result<std::unique_ptr<Client>> probe = (*workload)->NewClient(**target); !probe.ok()) {
+      return Status::InvalidArgument(where + "workload " + r.workload + " with target " +
+                                     r.target + ": " + probe.status().message());
+    }
     Result<std::unique_ptr<Nemesis>> nemesis = MakeNemesis(r.nemesis, **target);
     if (!nemesis.ok()) return Status::InvalidArgument(where + nemesis.status().message());
   }
@@ -300,19 +309,15 @@ int RunSuite(const Args& args) {
   app.footer(
       "Exit: 0 every run as expected; 1 a run invalid (or a positive control valid); 2 a run\n"
       "unknown or the suite interrupted; 255 a harness error; 254 bad usage or a bad suite file.");
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "faultline suite: %s\n%s", e.what(), app.help().c_str());
-    return kExitUsage;
+  constexpr int kParsed = -1;  // ParseAndRun's body: go on
+  if (const int code = ParseAndRun(app, args, "suite", [] { return kParsed; }); code != kParsed) {
+    return code;
   }
   Result<Suite> parsed = suite::LoadSuite(file);
   if (!parsed.ok()) {
-    std::fprintf(stderr, "faultline suite: %s\n", parsed.status().message().c_str());
+    const bool toml = fs::path(file).extension() == ".toml";
+    std::fprintf(stderr, "faultline suite: %s%s\n", parsed.status().message().c_str(),
+                 toml ? " (suite files are JSON; TOML is not read)" : "");
     return kExitUsage;
   }
   const Suite& s = *parsed;
