@@ -326,7 +326,9 @@ Status TestRun::Connect() {
       Command c = Command::Argv({"true"});
       c.timeout = std::chrono::seconds(15);
       auto r = remotes_[i]->Run(c);
-      if (!r.ok()) return Status::Unreachable(r.status().ToString());
+      // Keep the code: an auth failure, a host-key mismatch or a timeout is
+      // reported as such, not as "unreachable".
+      if (!r.ok()) return r.status();
       if (!r->ok()) return Status::Unreachable("`true` exited " + std::to_string(r->exit_status));
       return Status::Ok();
     });
@@ -791,6 +793,19 @@ Status TestRun::Resolve() {
       return Status::InvalidArgument(config_.nodes_file + ": \"nodes\" has " +
                                      std::to_string(nodes->nodes.size()) +
                                      " entries; expected at most " + std::to_string(kMaxNodes));
+    }
+    // A key file that cannot be read is the nodes file's mistake: said
+    // before anything is stored, not as a failed connect phase.
+    for (size_t i = 0; i < nodes->nodes.size(); ++i) {
+      const std::string& key = nodes->nodes[i].key;
+      if (key.empty()) continue;
+      std::ifstream in(key, std::ios::binary);
+      std::error_code ec;
+      if (!in || fs::is_directory(key, ec)) {
+        return Status::InvalidArgument(config_.nodes_file + ": nodes[" + std::to_string(i) +
+                                       "].key: cannot read the private key " + key + ": " +
+                                       (fs::exists(key, ec) ? "not readable" : "no such file"));
+      }
     }
     node_specs_ = nodes->nodes;
     node_count = node_specs_.size();
