@@ -240,6 +240,32 @@ TEST_F(CliTest, BadSuiteFilesAre254) {
   }
 }
 
+// Where a suite's results go, and its nodes file, are checked before the
+// first run, not after the last (the JUnit file used to fail at the end, exit
+// 255; a nodes file that was a directory threw).
+TEST_F(CliTest, SuiteOutputsAndNodesFileAreCheckedBeforeAnyRun) {
+  std::string err;
+  const std::string suite = (dir_ / "tiny.json").string();
+  std::ofstream(suite) << R"({"name": "tiny", "tests": [{"target": "memory", "time_limit": 0.2}]})";
+  fs::create_directories(dir_ / "adir");
+  const std::vector<std::pair<Args, std::string>> cases = {
+      {{"--junit", "/dev/null/x.xml", "--store", Store()}, "--junit /dev/null/x.xml: cannot write"},
+      {{"--store", "/dev/null/store"}, "--store /dev/null/store: cannot create it"},
+      {{"--nodes-file", (dir_ / "adir").string(), "--store", Store()},
+       "--nodes-file: " + (dir_ / "adir").string() + ": is a directory"},
+  };
+  for (const auto& [args, want] : cases) {
+    Args full = {suite};
+    full.insert(full.end(), args.begin(), args.end());
+    EXPECT_EQ(Run(RunSuite, full, &err), kExitUsage) << args[0];
+    EXPECT_NE(err.find(want), std::string::npos) << err;
+    EXPECT_EQ(err.find("[1/1]"), std::string::npos) << "no run started: " << err;
+  }
+  EXPECT_EQ(Run(RunTest, {"--target", "memory", "--name", "", "--store", Store()}, &err),
+            kExitUsage);
+  EXPECT_NE(err.find("--name: expected a test name"), std::string::npos) << err;
+}
+
 TEST_F(CliTest, DamagedStoredRunsAreSaidSo) {
   std::string err;
   ASSERT_EQ(Run(RunTest, {"--target", "memory", "--time-limit", "0.2", "--seed", "1", "--store",

@@ -326,6 +326,9 @@ int RunTest(const Args& args) {
       return bad("--nemesis: expected a comma-separated list of partition, kill, pause, clock, "
                  "packet-loss, or none; got an empty string");
     }
+    if (app.count("--name") > 0 && config.name.empty()) {
+      return bad("--name: expected a test name; got an empty string");
+    }
     if (app.count("--nodes") > 0 && nodes.empty()) {
       return bad("--nodes: expected comma-separated node names such as n1,n2,n3; got an empty "
                  "string");
