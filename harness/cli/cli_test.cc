@@ -289,6 +289,12 @@ TEST_F(CliTest, DamagedStoredRunsAreSaidSo) {
   std::ofstream(run / "test.json") << test.dump();
   EXPECT_EQ(Run(RunAnalyze, {run.string()}, &err), kExitUsage) << err;
   EXPECT_NE(err.find("field \"rate\" has the wrong type"), std::string::npos) << err;
+  test = Json::parse(config);
+  test["check_time_limit_s"] = 1e300;  // used to be cast to milliseconds unchecked
+  std::ofstream(run / "test.json") << test.dump();
+  EXPECT_EQ(Run(RunAnalyze, {run.string()}, &err), kExitUsage) << err;
+  EXPECT_NE(err.find("check_time_limit_s: expected seconds from 0 to 1e9"), std::string::npos)
+      << err;
   std::ofstream(run / "test.json") << config;
   // A history that is a directory: bad input, not an internal error.
   fs::remove(run / "history.jsonl");

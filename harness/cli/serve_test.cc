@@ -264,3 +264,23 @@ TEST(Serve, PortInUseIsRefusedPromptly) {
 
 }  // namespace
 }  // namespace faultline::cli
+
+namespace faultline::cli {
+namespace {
+
+// The binary's own dispatch (main.cc): `faultline help CMD` is CMD's help.
+TEST(Main, HelpCommandShowsThatCommandsOptions) {
+  const std::string cmd = std::string(FAULTLINE_BINARY) + " help check 2>&1";
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = ::pclose(p);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_NE(out.find("--model"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace faultline::cli

@@ -179,6 +179,17 @@ Result<History> ReadRunHistory(const std::string& path, std::vector<std::string>
   return ParseHistory(text, path, HistoryFormat::kJsonl);
 }
 
+// Seconds to milliseconds for the checker's bound; a value that does not fit
+// (1e300, nan from a hand-edited test.json) is bad input, not a cast's
+// undefined behaviour.
+Result<std::chrono::milliseconds> CheckTimeLimit(double seconds, const std::string& what) {
+  if (!(seconds >= 0 && seconds <= 1e9)) {
+    return Status::InvalidArgument(what + ": expected seconds from 0 to 1e9, got " +
+                                   Json(seconds).dump());
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
 using Phase = PhaseRecord;
 
 class TestRun {
@@ -738,8 +749,10 @@ Status TestRun::Resolve() {
   nemesis_kinds_ = *kinds;
   WorkloadOptions wopts;
   wopts.rate = config_.rate;
-  wopts.linearizability.time_limit =
-      std::chrono::milliseconds(static_cast<int64_t>(config_.check_time_limit_s * 1000));
+  Result<std::chrono::milliseconds> check_limit =
+      CheckTimeLimit(config_.check_time_limit_s, "--check-time-limit");
+  if (!check_limit.ok()) return check_limit.status();
+  wopts.linearizability.time_limit = *check_limit;
   if (Status st = ApplyWorkloadOptions(config_.workload_options, &wopts); !st.ok()) return st;
   if (config_.time_limit_s <= 0) return Status::InvalidArgument("--time-limit must be > 0 seconds");
   if (config_.nemesis_interval_s <= 0) {
@@ -1083,8 +1096,10 @@ Result<TestOutcome> AnalyzeRun(const std::string& run_dir) {
   Result<TestConfig> config = TestConfig::FromJson(*test);
   if (!config.ok()) return config.status();
   WorkloadOptions wopts;
-  wopts.linearizability.time_limit =
-      std::chrono::milliseconds(static_cast<int64_t>(config->check_time_limit_s * 1000));
+  Result<std::chrono::milliseconds> check_limit =
+      CheckTimeLimit(config->check_time_limit_s, "test.json: check_time_limit_s");
+  if (!check_limit.ok()) return check_limit.status();
+  wopts.linearizability.time_limit = *check_limit;
   if (Status st = ApplyWorkloadOptions(config->workload_options, &wopts); !st.ok()) return st;
   Result<std::unique_ptr<Workload>> workload = MakeWorkload(config->workload, wopts);
   if (!workload.ok()) return workload.status();
