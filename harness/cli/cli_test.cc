@@ -295,6 +295,11 @@ TEST_F(CliTest, DamagedStoredRunsAreSaidSo) {
   EXPECT_EQ(Run(RunAnalyze, {run.string()}, &err), kExitUsage) << err;
   EXPECT_NE(err.find("check_time_limit_s: expected seconds from 0 to 1e9"), std::string::npos)
       << err;
+  fs::remove(run / "test.json");
+  fs::create_directories(run / "test.json");
+  EXPECT_EQ(Run(RunAnalyze, {run.string()}, &err), kExitUsage) << err;
+  EXPECT_NE(err.find("test.json: is a directory"), std::string::npos) << err;
+  fs::remove(run / "test.json");
   std::ofstream(run / "test.json") << config;
   // A history that is a directory: bad input, not an internal error.
   fs::remove(run / "history.jsonl");
