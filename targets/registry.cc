@@ -141,6 +141,11 @@ Result<std::unique_ptr<Target>> MakeEtcd(const Json& json) {
   o.dir_name = r.String("dir_name", o.dir_name);
   o.ports.client = static_cast<int>(r.Int("client_port", o.ports.client, 1, 65535));
   o.ports.peer = static_cast<int>(r.Int("peer_port", o.ports.peer, 1, 65535));
+  // One port for both would leave etcd unable to start: a setup timeout
+  // minutes later instead of a message now.
+  if (o.ports.peer == o.ports.client) {
+    r.Fail("peer_port", "expected a port other than client_port", o.ports.peer);
+  }
   if (const Json* per_node = r.Take("node_ports")) {
     if (!per_node->is_object()) {
       r.Fail("node_ports", "expected an object keyed by node name", *per_node);
@@ -150,6 +155,9 @@ Result<std::unique_ptr<Target>> MakeEtcd(const Json& json) {
         EtcdPorts p;
         p.client = static_cast<int>(nested.Int("client", o.ports.client, 1, 65535));
         p.peer = static_cast<int>(nested.Int("peer", o.ports.peer, 1, 65535));
+        if (p.peer == p.client) {
+          nested.Fail("peer", "expected a port other than the client port", p.peer);
+        }
         if (Status st = nested.Finish(); !st.ok()) return st;
         o.node_ports[node] = p;
       }
@@ -242,6 +250,11 @@ Result<std::unique_ptr<Target>> MakeZooKeeper(const Json& json) {
   o.ports.client = static_cast<int>(r.Int("client_port", o.ports.client, 1, 65535));
   o.ports.quorum = static_cast<int>(r.Int("quorum_port", o.ports.quorum, 1, 65535));
   o.ports.election = static_cast<int>(r.Int("election_port", o.ports.election, 1, 65535));
+  if (o.ports.client == o.ports.quorum || o.ports.client == o.ports.election ||
+      o.ports.quorum == o.ports.election) {
+    r.Fail("client_port", "expected client_port, quorum_port and election_port to differ",
+           Json::array({o.ports.client, o.ports.quorum, o.ports.election}));
+  }
   if (const Json* per_node = r.Take("node_ports")) {
     if (!per_node->is_object()) {
       r.Fail("node_ports", "expected an object keyed by node name", *per_node);

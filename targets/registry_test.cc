@@ -74,6 +74,15 @@ TEST(RegistryTest, WrongTypesAndRangesAreErrorsNamingTheOption) {
   EXPECT_EQ(Error("etcd", R"({"extra_args": ["--a", 1]})").message(),
             "target etcd: option extra_args: expected an array of strings, got [\"--a\",1]");
   EXPECT_EQ(Error("memory", R"({"timeout_ms": 0})").code(), Status::Code::kInvalidArgument);
+  // Ports that collide: refused now, not a setup timeout minutes later.
+  EXPECT_EQ(Error("etcd", R"({"peer_port": 2379})").message(),
+            "target etcd: option peer_port: expected a port other than client_port, got 2379");
+  EXPECT_EQ(Error("etcd", R"({"node_ports": {"n1": {"client": 5, "peer": 5}}})").message(),
+            "target etcd: option node_ports.n1.peer: expected a port other than the client "
+            "port, got 5");
+  EXPECT_EQ(Error("zookeeper", R"({"quorum_port": 2181})").message(),
+            "target zookeeper: option client_port: expected client_port, quorum_port and "
+            "election_port to differ, got [2181,2181,3888]");
   EXPECT_EQ(Error("memory", "[1]").message(),
             "target memory: options: expected a JSON object, got [1]");
 }

@@ -43,13 +43,21 @@ int RunCheck(const Args& args) {
   app.add_option("--time-limit", time_limit_s,
                  "give up with verdict unknown after S seconds per file (0: none)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(Seconds(/*zero_ok=*/true));
   app.add_option("--memory-limit", memory_limit_mib,
                  "give up with verdict unknown past M MiB resident, whole process")
       ->capture_default_str()
-      ->check(CLI::Range(1.0, 1e9));
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double v = 0;
+            return ParseDecimal(text, &v) && v >= 1 && v <= 1e9
+                       ? ""
+                       : "expected MiB from 1 to 1e9, got \"" + text + "\"";
+          },
+          "MIB"));
   app.add_option("--threads", threads, "partitions checked in parallel (0: one per core)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(WholeNumber(0, 1024));
   bool all_keys = false;
   app.add_flag("--all-keys", all_keys,
                "check every key even after one is proven invalid (default: stop at the first "

@@ -10,6 +10,7 @@
 
 namespace CLI {
 class App;
+class Validator;
 }  // namespace CLI
 
 namespace faultline {
@@ -38,6 +39,13 @@ int RunSuite(const Args& args);
 // otherwise runs body.
 int ParseAndRun(CLI::App& app, const Args& args, const char* cmd,
                 const std::function<int()>& body);
+
+// Flag validators with messages that say what was expected. Numbers must be
+// plain decimals: no hex, inf or nan.
+bool ParseDecimal(const std::string& text, double* out);
+CLI::Validator Seconds(bool zero_ok);                         // > 0 (>= 0), at most 1e9
+CLI::Validator NonNegative(const std::string& what, double max);  // 0 .. max
+CLI::Validator WholeNumber(long long lo, long long hi);       // lo .. hi
 
 // "[  12.0s] main     ok 1200  fail 3  info 1  nemesis start-partition"
 std::string FormatProgress(const Progress& p);

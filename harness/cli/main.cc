@@ -37,11 +37,17 @@ int main(int argc, char** argv) {
     return faultline::cli::kExitUsage;
   }
   std::string name = argv[1];
+  faultline::cli::Args args(argv + 2, argv + argc);
   if (name == "--help" || name == "-h" || name == "help") {
+    // `faultline help test` is `faultline test --help`.
+    if (argc == 3) {
+      for (const auto& sub : kSubcommands) {
+        if (argv[2] == std::string(sub.name)) return sub.run({"--help"});
+      }
+    }
     PrintUsage(stdout);
     return 0;
   }
-  faultline::cli::Args args(argv + 2, argv + argc);
   for (const auto& sub : kSubcommands) {
     if (name != sub.name) continue;
     try {

@@ -1,5 +1,6 @@
 // faultline serve: the store over HTTP, read-only, for a browser.
 #include <pthread.h>
+#include <sys/socket.h>
 
 #include <csignal>
 #include <cstdio>
@@ -88,19 +89,13 @@ int RunServe(const Args& args) {
   std::string bind = "127.0.0.1";
   app.add_option("--store", store, "the store directory (default ./store)");
   app.add_option("--port", port, "TCP port; 0 picks a free one (default 8080)")
-      ->check(CLI::Range(0, 65535));
+      ->check(WholeNumber(0, 65535));
   app.add_option("--bind", bind,
                  "address to listen on (default 127.0.0.1: this machine only)");
   app.footer("Exit: 0 after Ctrl-C or SIGTERM; 254 for bad usage or when --bind/--port cannot be listened on.");
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "faultline serve: %s\n%s", e.what(), app.help().c_str());
-    return kExitUsage;
+  constexpr int kParsed = -1;  // ParseAndRun's body: go on serving
+  if (const int code = ParseAndRun(app, args, "serve", [] { return kParsed; }); code != kParsed) {
+    return code;
   }
   std::error_code ec;
   if (!fs::is_directory(store, ec)) {
@@ -120,6 +115,13 @@ int RunServe(const Args& args) {
   }
 
   httplib::Server server;
+  // httplib's default sets SO_REUSEPORT, with which a second server on a port
+  // already served binds "successfully" and shares it; SO_REUSEADDR alone
+  // still allows a restart while old connections linger in TIME_WAIT.
+  server.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   auto handler = [&root](const httplib::Request& req, httplib::Response& res) {
     Handle(root, req, res);
   };

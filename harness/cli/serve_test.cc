@@ -1,9 +1,12 @@
 // `faultline serve`: the store's file rules, and the real server over loopback.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -229,6 +232,54 @@ TEST(Serve, BadUsageExits254) {
   EXPECT_EQ(run("--port x"), 254);
   EXPECT_EQ(run("--frobnicate"), 254);
   EXPECT_EQ(run("--help"), 0);
+}
+
+// A port another process listens on is refused at once (httplib's default
+// SO_REUSEPORT let a second server bind it and serve beside the first).
+TEST(Serve, PortInUseIsRefusedPromptly) {
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(sock, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(sock, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string store = ::testing::TempDir() + "faultline-serve-port-" + std::to_string(::getpid());
+  fs::create_directories(store);
+  const std::string cmd = "timeout 20 " + std::string(FAULTLINE_BINARY) + " serve --store " +
+                          store + " --port " + std::to_string(ntohs(addr.sin_port)) +
+                          " >/dev/null 2>&1";
+  const auto start = std::chrono::steady_clock::now();
+  const int status = std::system(cmd.c_str());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::close(sock);
+  fs::remove_all(store);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 254);
+  EXPECT_LT(seconds, 10);
+}
+
+}  // namespace
+}  // namespace faultline::cli
+
+namespace faultline::cli {
+namespace {
+
+// The binary's own dispatch (main.cc): `faultline help CMD` is CMD's help.
+TEST(Main, HelpCommandShowsThatCommandsOptions) {
+  const std::string cmd = std::string(FAULTLINE_BINARY) + " help check 2>&1";
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = ::pclose(p);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_NE(out.find("--model"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cluster/local_cluster.h"
+#include "harness/control/nodes_file.h"
 #include "harness/report/index_page.h"
 #include "harness/report/report.h"
 #include "harness/report/summary.h"
@@ -160,18 +161,25 @@ Status CheckNames(const Suite& s) {
       return Status::InvalidArgument(where + "workload \"" + r.workload +
                                      "\": expected one of " + known);
     }
+    // A workload the target cannot serve (balance on memory) would fail every
+    // night at run time; making a client connects nothing.
+    WorkloadOptions wopts;
+    Result<std::unique_ptr<Workload>> workload = MakeWorkload(r.workload, wopts);
+    if (!workload.ok()) return Status::InvalidArgument(where + workload.status().message());
+    if (Result<std::unique_ptr<Client>> probe = (*workload)->NewClient(**target); !probe.ok()) {
+      return Status::InvalidArgument(where + "workload " + r.workload + " with target " +
+                                     r.target + ": " + probe.status().message());
+    }
     Result<std::unique_ptr<Nemesis>> nemesis = MakeNemesis(r.nemesis, **target);
     if (!nemesis.ok()) return Status::InvalidArgument(where + nemesis.status().message());
   }
   return Status::Ok();
 }
 
+// The node count of a nodes file that ReadNodesFile accepted (0 otherwise).
 int NodesInFile(const std::string& path) {
-  std::ifstream in(path);
-  Json j = Json::parse(in, nullptr, false);
-  return j.is_object() && j.contains("nodes") && j["nodes"].is_array()
-             ? static_cast<int>(j["nodes"].size())
-             : 0;
+  Result<NodesFile> nodes = ReadNodesFile(path);
+  return nodes.ok() ? static_cast<int>(nodes->nodes.size()) : 0;
 }
 
 std::string Seconds(double s) {
@@ -300,19 +308,15 @@ int RunSuite(const Args& args) {
   app.footer(
       "Exit: 0 every run as expected; 1 a run invalid (or a positive control valid); 2 a run\n"
       "unknown or the suite interrupted; 255 a harness error; 254 bad usage or a bad suite file.");
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "faultline suite: %s\n%s", e.what(), app.help().c_str());
-    return kExitUsage;
+  constexpr int kParsed = -1;  // ParseAndRun's body: go on
+  if (const int code = ParseAndRun(app, args, "suite", [] { return kParsed; }); code != kParsed) {
+    return code;
   }
   Result<Suite> parsed = suite::LoadSuite(file);
   if (!parsed.ok()) {
-    std::fprintf(stderr, "faultline suite: %s\n", parsed.status().message().c_str());
+    const bool toml = fs::path(file).extension() == ".toml";
+    std::fprintf(stderr, "faultline suite: %s%s\n", parsed.status().message().c_str(),
+                 toml ? " (suite files are JSON; TOML is not read)" : "");
     return kExitUsage;
   }
   const Suite& s = *parsed;
@@ -320,12 +324,37 @@ int RunSuite(const Args& args) {
     std::fprintf(stderr, "faultline suite: %s\n", names.message().c_str());
     return kExitUsage;
   }
-  if (!nodes_file.empty() && NodesInFile(nodes_file) == 0) {
-    std::fprintf(stderr, "faultline suite: --nodes-file %s: expected a nodes file with a "
-                 "\"nodes\" array\n", nodes_file.c_str());
-    return kExitUsage;
+  if (!nodes_file.empty()) {
+    Result<NodesFile> nodes = ReadNodesFile(nodes_file);
+    if (nodes.ok() && nodes->nodes.empty()) {
+      nodes = Status::InvalidArgument(nodes_file + ": \"nodes\" is empty");
+    }
+    if (!nodes.ok()) {
+      std::fprintf(stderr, "faultline suite: --nodes-file: %s\n",
+                   nodes.status().message().c_str());
+      return kExitUsage;
+    }
   }
   if (junit.empty()) junit = (fs::path(store) / ("suite-" + s.name + ".xml")).string();
+  // Where the results go must be writable before an hour of runs, not after.
+  if (!dry_run) {
+    std::error_code ec;
+    fs::create_directories(store, ec);
+    if (ec || !fs::is_directory(store, ec)) {
+      std::fprintf(stderr, "faultline suite: --store %s: cannot create it%s%s\n", store.c_str(),
+                   ec ? ": " : "", ec ? ec.message().c_str() : "");
+      return kExitUsage;
+    }
+    const fs::path parent = fs::path(junit).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    const std::string probe = junit + ".tmp";
+    const bool writable = static_cast<bool>(std::ofstream(probe, std::ios::app));
+    fs::remove(probe, ec);
+    if (!writable) {
+      std::fprintf(stderr, "faultline suite: --junit %s: cannot write there\n", junit.c_str());
+      return kExitUsage;
+    }
+  }
   std::printf("suite %s: %zu runs, at least %s min of workload (%s)\n", s.name.c_str(), s.runs.size(),
               Seconds(s.WorkloadSeconds() / 60).c_str(), s.source.c_str());
   if (dry_run) {

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <algorithm>
+#include <charconv>
+#include <cmath>
 
 #include "harness/cli/commands.h"
 #include "harness/cluster/local_cluster.h"
@@ -65,19 +68,106 @@ std::string LocalClusterNodesFile() {
   return "";
 }
 
-// Seconds > 0 (or >= 0 when zero_ok).
+}  // namespace
+
+// A plain decimal number (no hex, no "inf" or "nan"), so that 0x10 is not
+// silently 16.
+bool ParseDecimal(const std::string& text, double* out) {
+  if (text.empty() || text.find_first_not_of("0123456789.eE+-") != std::string::npos) {
+    return false;
+  }
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(v)) return false;
+  *out = v;
+  return true;
+}
+
 CLI::Validator Seconds(bool zero_ok) {
   return CLI::Validator(
       [zero_ok](std::string& text) -> std::string {
-        char* end = nullptr;
-        const double v = std::strtod(text.c_str(), &end);
-        if (text.empty() || *end != '\0' || !(zero_ok ? v >= 0 : v > 0) || v > 1e9) {
-          return std::string("expected seconds ") + (zero_ok ? ">= 0" : "> 0") + ", got \"" +
-                 text + "\"";
+        double v = 0;
+        if (!ParseDecimal(text, &v) || !(zero_ok ? v >= 0 : v > 0) || v > 1e9) {
+          return std::string("expected seconds ") + (zero_ok ? ">= 0" : "> 0") +
+                 " and at most 1e9, got \"" + text + "\"";
         }
         return "";
       },
       zero_ok ? "SECONDS>=0" : "SECONDS>0");
+}
+
+CLI::Validator NonNegative(const std::string& what, double max) {
+  return CLI::Validator(
+      [what, max](std::string& text) -> std::string {
+        double v = 0;
+        if (!ParseDecimal(text, &v) || v < 0 || v > max) {
+          char bound[32];
+          std::snprintf(bound, sizeof bound, "%g", max);
+          return "expected " + what + " >= 0 and at most " + bound + ", got \"" + text + "\"";
+        }
+        return "";
+      },
+      "NUMBER>=0");
+}
+
+CLI::Validator WholeNumber(long long lo, long long hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        long long v = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < lo ||
+            v > hi) {
+          return "expected a whole number from " + std::to_string(lo) + " to " +
+                 std::to_string(hi) + ", got \"" + text + "\"";
+        }
+        return "";
+      },
+      "INT");
+}
+
+namespace {
+
+// Edit distance, for "did you mean" on a misspelled option.
+size_t Distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// "unexpected argument '--targt' (did you mean --target?)", the arguments in
+// the order they were given (CLI11's own message lists them reversed).
+std::string ExtrasMessage(const CLI::App& app, const std::vector<std::string>& extras) {
+  std::string list;
+  for (const std::string& a : extras) list += (list.empty() ? "'" : " '") + a + "'";
+  std::string msg = std::string("unexpected argument") + (extras.size() > 1 ? "s " : " ") + list;
+  for (const std::string& a : extras) {
+    if (a.rfind("--", 0) != 0) continue;
+    const std::string word = a.substr(0, a.find('='));
+    std::string best;
+    size_t best_d = 3;  // at most two edits away
+    for (const CLI::Option* o : app.get_options()) {
+      for (const std::string& name : o->get_lnames()) {
+        const size_t d = Distance(word, "--" + name);
+        if (d < best_d) {
+          best_d = d;
+          best = "--" + name;
+        }
+      }
+    }
+    msg += best.empty() ? "; " + word + " is not an option"
+                        : "; " + word + " is not an option (did you mean " + best + "?)";
+    break;
+  }
+  return msg;
 }
 
 }  // namespace
@@ -85,15 +175,27 @@ CLI::Validator Seconds(bool zero_ok) {
 int ParseAndRun(CLI::App& app, const Args& args, const char* cmd,
                 const std::function<int()>& body) {
   std::vector<std::string> reversed(args.rbegin(), args.rend());
+  // Extras are collected rather than thrown, so that they are reported in
+  // order, with a suggestion, and before a "required" error they caused.
+  app.allow_extras();
+  auto usage = [&](const std::string& what) {
+    std::fprintf(stderr, "faultline %s: %s\nRun 'faultline %s --help' for the options.\n", cmd,
+                 what.c_str(), cmd);
+    return kExitUsage;
+  };
   try {
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
     std::fputs(app.help().c_str(), stdout);
     return kExitValid;
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "faultline %s: %s\nRun 'faultline %s --help' for the options.\n", cmd,
-                 e.what(), cmd);
-    return kExitUsage;
+    if (const auto extras = app.remaining(); !extras.empty()) {
+      return usage(ExtrasMessage(app, extras));
+    }
+    return usage(e.what());
+  }
+  if (const auto extras = app.remaining(); !extras.empty()) {
+    return usage(ExtrasMessage(app, extras));
   }
   return body();
 }
@@ -138,7 +240,7 @@ int RunTest(const Args& args) {
       "faultline test");
   std::string nemesis = "none";
   std::string nodes;
-  std::optional<uint64_t> seed;
+  std::string seed_text;
   app.add_option("--target", config.target,
                  "etcd, memory, memory-unsafe, zookeeper, redis, redis-sentinel, redis-cluster, "
                  "haproxy, nginx")
@@ -162,11 +264,11 @@ int RunTest(const Args& args) {
   std::optional<int> lock_ttl_s;
   app.add_option("--lock-ttl", lock_ttl_s,
                  "lock clients' lease TTL in whole seconds (etcd, zookeeper; default 2)")
-      ->check(CLI::Range(1, 9999));
+      ->check(WholeNumber(1, 9999));
   std::optional<int> lock_hold_ms;
   app.add_option("--lock-hold", lock_hold_ms,
                  "lock, lock-set: longest hold in ms (default 100 / 2000)")
-      ->check(CLI::Range(1, 9999999));
+      ->check(WholeNumber(1, 9999999));
   app.add_option("--time-limit", config.time_limit_s, "seconds of workload")
       ->capture_default_str()
       ->check(Seconds(false));
@@ -183,14 +285,30 @@ int RunTest(const Args& args) {
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
             Result<int> n = ResolveConcurrency(text, 1);
-            return n.ok() ? "" : n.status().message();
+            if (n.ok()) return "";
+            // CLI11 names the flag already.
+            std::string m = n.status().message();
+            if (m.rfind("--concurrency: ", 0) == 0) m = m.substr(15);
+            return m;
           },
           "N|Nn"));
-  app.add_option("--seed", seed, "seed for the generator and the nemesis (default: the time)");
+  app.add_option("--seed", seed_text,
+                 "seed for the generator and the nemesis, 0 to 18446744073709551615 "
+                 "(default: the time)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            uint64_t v = 0;
+            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            return !text.empty() && ec == std::errc() && end == text.data() + text.size()
+                       ? ""
+                       : "expected a whole number from 0 to 18446744073709551615, got \"" +
+                             text + "\"";
+          },
+          "SEED"));
   app.add_option("--store", config.store, "where runs are stored")->capture_default_str();
   app.add_option("--rate", config.rate, "ops/s over all clients; 0: the workload's default (unthrottled; balance: 300/s)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegative("ops/s", 1e9));
   app.add_option("--name", config.name, "test name (default <target>-<workload>)");
   app.add_option("--check-time-limit", config.check_time_limit_s,
                  "bound on the linearizability search; 0: none")
@@ -199,12 +317,35 @@ int RunTest(const Args& args) {
   app.add_flag("--leave-running", config.leave_running, "do not tear the target down");
 
   return ParseAndRun(app, args, "test", [&]() -> int {
+    auto bad = [](const std::string& what) {
+      std::fprintf(stderr, "faultline test: %s\n", what.c_str());
+      return kExitUsage;
+    };
+    // An empty list is a mistake (an unset shell variable), not "none".
+    if (app.count("--nemesis") > 0 && nemesis.find_first_not_of(" \t") == std::string::npos) {
+      return bad("--nemesis: expected a comma-separated list of partition, kill, pause, clock, "
+                 "packet-loss, or none; got an empty string");
+    }
+    if (app.count("--name") > 0 && config.name.empty()) {
+      return bad("--name: expected a test name; got an empty string");
+    }
+    if (app.count("--nodes") > 0 && nodes.empty()) {
+      return bad("--nodes: expected comma-separated node names such as n1,n2,n3; got an empty "
+                 "string");
+    }
     config.nemesis = {nemesis};
     for (const std::string& option : target_options) {
       const size_t eq = option.find('=');
+      const std::string key = option.substr(0, eq);
       const std::string text = option.substr(eq + 1);
+      if (config.target_options.contains(key)) {
+        return bad("--target-option " + key + " is given twice; expected each key once");
+      }
       Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-      config.target_options[option.substr(0, eq)] = parsed.is_discarded() ? Json(text) : parsed;
+      config.target_options[key] = parsed.is_discarded() ? Json(text) : parsed;
+    }
+    if (lock_ttl_s && config.target_options.contains("lock_ttl_s")) {
+      return bad("--lock-ttl and --target-option lock_ttl_s both set the lock TTL; give one");
     }
     if (lock_ttl_s) config.target_options["lock_ttl_s"] = *lock_ttl_s;
     if (lock_hold_ms) config.workload_options["hold_max_ms"] = *lock_hold_ms;
@@ -216,7 +357,8 @@ int RunTest(const Args& args) {
         start = comma + 1;
       }
     }
-    config.seed = seed ? *seed : static_cast<uint64_t>(std::time(nullptr));
+    config.seed = static_cast<uint64_t>(std::time(nullptr));
+    if (!seed_text.empty()) std::from_chars(seed_text.data(), seed_text.data() + seed_text.size(), config.seed);
 
     TestEnv env;
     env.default_nodes_file = LocalClusterNodesFile;

@@ -78,7 +78,9 @@ Result<ClusterCommand> ParseClusterArgs(const std::vector<std::string>& args) {
       return command;
     } else if (word == "--name") {
       if (Status s = take_value(); !s.ok()) return s;
-      if (Status s = ValidateClusterName(value); !s.ok()) return s;
+      if (Status s = ValidateClusterName(value); !s.ok()) {
+        return Status::InvalidArgument("faultline cluster " + action + ": --name: " + s.message());
+      }
       command.name = value;
     } else if (word == "--nodes") {
       if (command.action != ClusterCommand::Action::kUp) return not_for_action();
@@ -89,7 +91,9 @@ Result<ClusterCommand> ParseClusterArgs(const std::vector<std::string>& args) {
         return Status::InvalidArgument("faultline cluster up: --nodes '" + value +
                                        "': expected a whole number");
       }
-      if (Status s = ValidateNodeCount(nodes); !s.ok()) return s;
+      if (Status s = ValidateNodeCount(nodes); !s.ok()) {
+        return Status::InvalidArgument("faultline cluster up: --nodes: " + s.message());
+      }
       command.nodes = nodes;
     } else if (word == "--reuse") {
       if (command.action != ClusterCommand::Action::kUp) return not_for_action();

@@ -52,6 +52,11 @@ TEST(ClusterOptionsTest, UsageErrorsNameTheWord) {
   EXPECT_THAT(ParseError({"up", "--nodes", "3x"}).message(), HasSubstr("'3x'"));
   EXPECT_THAT(ParseError({"up", "--nodes="}).message(), HasSubstr("whole number"));
   EXPECT_THAT(ParseError({"up", "--nodes", "0"}).message(), HasSubstr("node count 0"));
+  // The flag and the action are named, as for every other cluster error.
+  EXPECT_THAT(ParseError({"up", "--nodes", "0"}).message(),
+              HasSubstr("faultline cluster up: --nodes: node count 0"));
+  EXPECT_THAT(ParseError({"down", "--name", "Bad"}).message(),
+              HasSubstr("faultline cluster down: --name: cluster name 'Bad'"));
   EXPECT_THAT(ParseError({"up", "--nodes", "9999"}).message(), HasSubstr("node count 9999"));
   EXPECT_THAT(ParseError({"up", "--name", "Bad/Name"}).message(), HasSubstr("cluster name"));
   EXPECT_THAT(ParseError({"up", "--json"}).message(), HasSubstr("--json does not apply to up"));

@@ -1,5 +1,7 @@
 #include "harness/control/nodes_file.h"
 
+#include "harness/base/input_file.h"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -187,15 +189,15 @@ Result<NodesFile> ParseNodesFile(std::string_view text, const std::string& sourc
 }
 
 Result<NodesFile> ReadNodesFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::InvalidArgument("cannot open " + path + ": " + std::strerror(errno) +
+  // A directory, a device or a huge file is refused by ReadInputFile.
+  Result<std::string> text = ReadInputFile(path, "a nodes file, see README \"Your own VMs\"");
+  if (!text.ok()) {
+    if (text.status().code() != Status::Code::kNotFound) return text.status();
+    return Status::InvalidArgument("cannot open " + path + ": " + std::strerror(ENOENT) +
                                    " (expected a nodes file, see README \"Your own VMs\")");
   }
-  std::stringstream text;
-  text << in.rdbuf();
   std::string dir = std::filesystem::absolute(path).parent_path().string();
-  return ParseNodesFile(text.str(), path, dir);
+  return ParseNodesFile(*text, path, dir);
 }
 
 std::string FormatNodesFile(const NodesFile& file) {

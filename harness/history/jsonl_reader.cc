@@ -496,8 +496,9 @@ class OpLineParser {
     double value = 0;
     auto [end, ec] = std::from_chars(first, last, value);
     if (ec == std::errc::result_out_of_range) {
-      pos_ = start;
-      return Fail("number " + Snippet(text_.substr(start, pos_ - start)) +
+      const std::string number = Snippet(text_.substr(start, pos_ - start));
+      pos_ = start;  // the error points at the number's first character
+      return Fail("number " + number +
                   " is out of the range of a 64-bit float; expected a smaller number");
     }
     if (ec != std::errc() || end != last) return malformed("not a number");

@@ -129,7 +129,7 @@ TEST(JsonlReaderTest, MalformedLinesNameTheLine) {
   ExpectParseError(ThirdLine("{\"type\":\"ok\",\"process\":0,\"f\":\"r\",\"value\":1.}"), kJsonl, 3,
                    "no digits after '.'");
   ExpectParseError(ThirdLine("{\"type\":\"ok\",\"process\":0,\"f\":\"r\",\"value\":1e999}"), kJsonl,
-                   3, "out of the range");
+                   3, "number 1e999 is out of the range");
 }
 
 TEST(JsonlReaderTest, WrongFieldTypesNameFieldAndExpectation) {

@@ -411,6 +411,42 @@ TEST_F(RunnerTest, TargetOptionsNamingNodesAreCheckedAgainstTheNodesFile) {
   fs::remove(nodes);
 }
 
+// A node that refuses the key is an authentication failure in the results,
+// not "unreachable"; a key file that does not exist is bad input, said before
+// anything is stored.
+TEST_F(RunnerTest, ConnectFailuresKeepTheirKind) {
+  const fs::path nodes = fs::temp_directory_path() /
+                         ("faultline-runner-auth-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(nodes) << R"({"nodes": [{"name": "n1", "host": "10.99.0.1"}]})";
+  TestConfig c;
+  c.target = "etcd";
+  c.nodes_file = nodes.string();
+  c.store = store_.string();
+  c.time_limit_s = 1;
+  FakeEnv fake;
+  fake.fakes["n1"] = std::make_shared<FakeRemote>("n1");
+  fake.fakes["n1"]->FailNext(1000, Status::AuthFailed("n1 refused the key k for user root"));
+  auto outcome = RunTest(c, fake.Env(false), nullptr, nullptr);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  ASSERT_FALSE(outcome->results.errors.empty());
+  EXPECT_EQ(outcome->results.errors.front().rfind("connect: authentication failed: ", 0), 0u)
+      << outcome->results.errors.front();
+  EXPECT_EQ(outcome->results.errors.front().find("unreachable"), std::string::npos)
+      << outcome->results.errors.front();
+  fs::remove_all(store_);
+
+  std::ofstream(nodes) << R"({"nodes": [{"name": "n1", "host": "10.99.0.1", "key": "/nonexistent/id"}]})";
+  outcome = RunTest(c, fake.Env(false), nullptr, nullptr);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(outcome.status().message().find("nodes[0].key: cannot read the private key "
+                                            "/nonexistent/id: no such file"),
+            std::string::npos)
+      << outcome.status().message();
+  EXPECT_FALSE(fs::exists(store_)) << "bad input stores no run";
+  fs::remove(nodes);
+}
+
 TEST(ResolveConcurrencyTest, NumbersAndPerNode) {
   EXPECT_EQ(*ResolveConcurrency("2n", 3), 6);
   EXPECT_EQ(*ResolveConcurrency("5", 3), 5);

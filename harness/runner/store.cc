@@ -1,5 +1,7 @@
 #include "harness/runner/store.h"
 
+#include "harness/base/input_file.h"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -158,15 +160,16 @@ Status WriteJsonFile(const std::string& path, const Json& value) {
 }
 
 Result<Json> ReadJsonFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) return Status::NotFound(path + ": no such file");
-    return Status::IoError(path + ": cannot open");
+  // A directory or a device (a symlink to /dev/zero) is refused, not read
+  // until memory runs out.
+  Result<std::string> text = ReadInputFile(path, "a JSON file");
+  if (!text.ok()) {
+    if (text.status().code() == Status::Code::kNotFound) {
+      return Status::NotFound(path + ": no such file");
+    }
+    return text.status();
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  Json j = Json::parse(text.str(), nullptr, false);
+  Json j = Json::parse(*text, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument(path + ": not valid JSON");
   return j;
 }

@@ -1,6 +1,8 @@
 // Suite files: parsing and expansion into runs.
 #include "harness/suite/suite_file.h"
 
+#include "harness/base/input_file.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -332,6 +334,13 @@ Result<Suite> ParseSuite(const std::string& text, const std::string& source) {
   Json root;
   try {
     root = Json::parse(text);
+  } catch (const Json::out_of_range& e) {
+    // A number beyond a double (1e400): valid JSON syntax, not a usable value.
+    std::string what = e.what();
+    if (const size_t at = what.find("number overflow"); at != std::string::npos) {
+      what = what.substr(at);
+    }
+    return Status::InvalidArgument(source + ": " + what + "; expected numbers a double can hold");
   } catch (const Json::parse_error& e) {
     // e.byte is 1-based; turn it into line:column.
     const size_t upto = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
@@ -353,12 +362,14 @@ Result<Suite> ParseSuite(const std::string& text, const std::string& source) {
 }
 
 Result<Suite> LoadSuite(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open the suite file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::IoError(path + ": read failed");
-  return ParseSuite(text.str(), path);
+  Result<std::string> text = ReadInputFile(path, "a JSON suite file");
+  if (!text.ok()) {
+    if (text.status().code() == Status::Code::kNotFound) {
+      return Status::NotFound(path + ": cannot open the suite file");
+    }
+    return text.status();
+  }
+  return ParseSuite(*text, path);
 }
 
 }  // namespace faultline::suite
