@@ -306,7 +306,9 @@ int RunTest(const Args& args) {
           },
           "SEED"));
   app.add_option("--store", config.store, "where runs are stored")->capture_default_str();
-  app.add_option("--rate", config.rate, "ops/s over all clients; 0: the workload's default (unthrottled; balance: 300/s)")
+  app.add_option("--rate", config.rate,
+                 "ops/s over all clients; 0: the default (unthrottled; balance: 300/s; "
+                 "in-process targets: 10000/s)")
       ->capture_default_str()
       ->check(NonNegative("ops/s", 1e9));
   app.add_option("--name", config.name, "test name (default <target>-<workload>)");

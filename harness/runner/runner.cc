@@ -749,6 +749,10 @@ Status TestRun::Resolve() {
   nemesis_kinds_ = *kinds;
   WorkloadOptions wopts;
   wopts.rate = config_.rate;
+  // An in-process target answers in about a microsecond: unthrottled, a
+  // default 30 s run would record some ten million ops (a gigabyte of
+  // history) and outlast its own check. --rate lifts the cap.
+  if (wopts.rate == 0 && target_->in_process()) wopts.rate = kInProcessDefaultRate;
   Result<std::chrono::milliseconds> check_limit =
       CheckTimeLimit(config_.check_time_limit_s, "--check-time-limit");
   if (!check_limit.ok()) return check_limit.status();

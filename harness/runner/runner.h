@@ -25,6 +25,9 @@
 
 namespace faultline {
 
+// Ops/s of a test against an in-process target when --rate is not given.
+inline constexpr double kInProcessDefaultRate = 10000;
+
 // A test as the user asked for it. RunTest resolves it: "2n" into a client
 // count, the nodes (a nodes file, or names for in-process targets), the
 // nemesis list; test.json stores what was asked plus what it resolved to.
@@ -50,6 +53,7 @@ struct TestConfig {
   std::vector<std::string> local_nodes;
   bool leave_running = false;
   double rate = 0;                 // ops/s over all clients; 0: unthrottled
+                                   // (in-process targets: kInProcessDefaultRate)
   double check_time_limit_s = 0;   // linearizability search bound; 0: none
 
   Json ToJson() const;
