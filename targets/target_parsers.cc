@@ -2,8 +2,9 @@
 // HAProxy's stats CSV, the balance backends' applied.log, `ip -o -4 addr`,
 // Redis CLUSTER SLOTS replies and MOVED / ASK redirects, ZooKeeper's `srvr`,
 // etcd's base64 keys and values. They are declared beside their targets
-// (balancer_target.h, redis_client.h, zookeeper_target.h, etcd_client.h) but kept in this file, which needs nothing but the C++
-// library, so that the fuzzers (tests/fuzz) build them alone.
+// (balancer_target.h, redis_client.h, zookeeper_target.h, etcd_client.h) but
+// kept in this file, which needs only the C++ library and <arpa/inet.h>, so
+// that the fuzzers (tests/fuzz) build them alone.
 #include <arpa/inet.h>
 
 #include <algorithm>
