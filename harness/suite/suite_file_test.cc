@@ -101,9 +101,10 @@ TEST(SuiteFile, MatrixTooLargeIsRefusedBeforeExpanding) {
 // Found by tests/fuzz/suite_fuzz: nlohmann throws out_of_range (not
 // parse_error) for a number a double cannot hold, and it escaped ParseSuite.
 TEST(SuiteFile, NumberTooLargeIsAnErrorNotAnException) {
-  EXPECT_THAT(ErrorOf(R"({"name":"x","tests":[{"target":"etcd","time_limit":1e999}]})"),
-              HasSubstr("t.json: not valid JSON ([json.exception.out_of_range.406] number "
-                        "overflow parsing '1e999'); expected"));
+  const std::string e = ErrorOf(R"({"name":"x","tests":[{"target":"etcd","time_limit":1e999}]})");
+  EXPECT_THAT(e, HasSubstr("t.json: "));
+  EXPECT_THAT(e, HasSubstr("number overflow parsing '1e999'"));
+  EXPECT_THAT(e, HasSubstr("expected numbers a double can hold"));
 }
 
 TEST(SuiteFile, BadFieldsNameWhereWhatWasExpectedAndWhatWasFound) {
