@@ -263,14 +263,13 @@ class ClusterLink final : public Link {
       }
       const std::string code = out.reply->ErrorCode();
       if (code == "MOVED" || code == "ASK") {
-        // "MOVED <slot> <host>:<port>": not executed here; go there.
-        const std::string& text = out.reply->str;
-        const size_t space = text.rfind(' ');
-        const std::string target = space == std::string::npos ? "" : text.substr(space + 1);
-        if (code == "MOVED") {
-          const size_t first = text.find(' ');
-          const int slot = std::atoi(text.c_str() + first + 1);
-          if (slot >= 0 && slot < 16384 && slots_.size() == 16384) slots_[slot] = target;
+        // Not executed here; go there. A malformed redirect leaves the
+        // address empty: Unreachable above, the command not sent.
+        const std::optional<RedisRedirect> redirect = ParseRedisRedirect(*out.reply);
+        const std::string target =
+            redirect ? redirect->host + ":" + std::to_string(redirect->port) : "";
+        if (redirect && !redirect->ask && slots_.size() == kRedisSlots) {
+          slots_[static_cast<size_t>(redirect->slot)] = target;
         }
         asking = code == "ASK";
         address = target;
@@ -328,17 +327,7 @@ class ClusterLink final : public Link {
                   (r.ok() ? r->ToString() : r.status().ToString());
         continue;
       }
-      std::vector<std::string> slots(16384);
-      for (const RedisReply& range : r->elements) {
-        if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) continue;
-        const std::string owner = range.elements[2].elements[0].str + ":" +
-                                  std::to_string(range.elements[2].elements[1].integer);
-        for (long long s = range.elements[0].integer; s <= range.elements[1].integer && s < 16384;
-             ++s) {
-          if (s >= 0) slots[static_cast<size_t>(s)] = owner;
-        }
-      }
-      slots_ = std::move(slots);
+      slots_ = RedisSlotOwners(*r);
       return Status::Ok();
     }
     return Status::Unreachable("no cluster node answered CLUSTER SLOTS: " + errors);

@@ -36,6 +36,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,26 @@ std::unique_ptr<Client> MakeRedisLockClient(RedisClientConfig config);
 
 // Redis Cluster's hash slot of `key` (0..16383), hash tags included.
 int RedisKeySlot(const std::string& key);
+inline constexpr int kRedisSlots = 16384;
+
+// The slot map of a CLUSTER SLOTS reply: kRedisSlots entries, each the
+// "host:port" of the primary serving that slot, or "" when no range covers
+// it. The reply is outside input: ranges are clipped to 0..16383, and ranges
+// without an integer start and end, a non-empty host and a port from 1 to
+// 65535 are skipped.
+std::vector<std::string> RedisSlotOwners(const RedisReply& cluster_slots);
+
+// A redirect error reply, "MOVED <slot> <host>:<port>" or "ASK ...": the
+// command did not run there; send it to host:port. nullopt for any other
+// reply and for a malformed redirect (slot outside 0..16383, no host, port
+// outside 1..65535, extra words).
+struct RedisRedirect {
+  bool ask = false;  // ASK: follow once, after ASKING; MOVED: the slot moved for good
+  int slot = 0;
+  std::string host;
+  int port = 0;
+};
+std::optional<RedisRedirect> ParseRedisRedirect(const RedisReply& reply);
 
 // The Redis key of an op's key: prefix + the key's text (strings bare, other
 // JSON as their dump).

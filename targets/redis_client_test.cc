@@ -103,6 +103,64 @@ class RedisSentinelClientTest : public ::testing::Test {
   long long wait_acks_ = 0;
 };
 
+RedisReply SlotRange(long long start, long long end, RedisReply host, RedisReply port) {
+  return RedisReply::Array({RedisReply::Integer(start), RedisReply::Integer(end),
+                            RedisReply::Array({std::move(host), std::move(port)})});
+}
+
+TEST(RedisSlotOwnersTest, MapsRangesToTheirPrimaries) {
+  const std::vector<std::string> slots = RedisSlotOwners(RedisReply::Array(
+      {SlotRange(0, 5460, RedisReply::String("10.0.0.1"), RedisReply::Integer(7000)),
+       SlotRange(5461, 16383, RedisReply::String("10.0.0.2"), RedisReply::Integer(7001))}));
+  ASSERT_EQ(slots.size(), 16384u);
+  EXPECT_EQ(slots[0], "10.0.0.1:7000");
+  EXPECT_EQ(slots[5460], "10.0.0.1:7000");
+  EXPECT_EQ(slots[5461], "10.0.0.2:7001");
+  EXPECT_EQ(slots[16383], "10.0.0.2:7001");
+}
+
+// The reply is outside input. The old loop ran from the range's start, so a
+// start of -2^62 took ~4.6e18 iterations (a hang), and an element of another
+// type was read through .integer / .str as 0 / "" (":0" owners).
+TEST(RedisSlotOwnersTest, ClipsHugeRangesAndSkipsMalformedOnes) {
+  const std::vector<std::string> slots = RedisSlotOwners(RedisReply::Array(
+      {SlotRange(-(1LL << 62), 2, RedisReply::String("h"), RedisReply::Integer(7000)),
+       SlotRange(16380, 1LL << 62, RedisReply::String("t"), RedisReply::Integer(7001)),
+       SlotRange(10, 20, RedisReply::String(""), RedisReply::Integer(7002)),
+       SlotRange(10, 20, RedisReply::String("p"), RedisReply::Integer(0)),
+       SlotRange(10, 20, RedisReply::String("p"), RedisReply::String("7003")),
+       RedisReply::Array({RedisReply::String("5"), RedisReply::Integer(6),
+                          RedisReply::Array({RedisReply::String("s"), RedisReply::Integer(1)})}),
+       RedisReply::Integer(3)}));
+  ASSERT_EQ(slots.size(), 16384u);
+  EXPECT_EQ(slots[0], "h:7000");
+  EXPECT_EQ(slots[2], "h:7000");
+  EXPECT_EQ(slots[3], "");
+  EXPECT_EQ(slots[5], "");
+  EXPECT_EQ(slots[15], "");
+  EXPECT_EQ(slots[16383], "t:7001");
+  EXPECT_EQ(RedisSlotOwners(RedisReply::Nil()), std::vector<std::string>(16384));
+}
+
+TEST(RedisRedirectTest, ParsesMovedAndAskAndRejectsMalformedOnes) {
+  std::optional<RedisRedirect> moved = ParseRedisRedirect(RedisReply::Error("MOVED 3999 10.0.0.3:6381"));
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_FALSE(moved->ask);
+  EXPECT_EQ(moved->slot, 3999);
+  EXPECT_EQ(moved->host, "10.0.0.3");
+  EXPECT_EQ(moved->port, 6381);
+  std::optional<RedisRedirect> ask = ParseRedisRedirect(RedisReply::Error("ASK 0 ::1:7000"));
+  ASSERT_TRUE(ask.has_value());
+  EXPECT_TRUE(ask->ask);
+  EXPECT_EQ(ask->host, "::1");
+  for (const char* bad : {"MOVED", "MOVED 3999", "MOVED 16384 h:1", "MOVED -1 h:1", "MOVED 1 h",
+                          "MOVED 1 :7000", "MOVED 1 h:0", "MOVED 1 h:65536", "MOVED 1 h:7x",
+                          "MOVED 1 h:1 extra", "MOVED 99999999999999999999 h:1", "ERR x y:1"}) {
+    EXPECT_FALSE(ParseRedisRedirect(RedisReply::Error(bad)).has_value()) << bad;
+  }
+  EXPECT_FALSE(ParseRedisRedirect(RedisReply::StatusReply("MOVED 1 h:1")).has_value());
+}
+
 TEST_F(RedisSentinelClientTest, RegisterOpsOnThePrimary) {
   Serve();
   auto c = MakeRedisSentinelRegisterClient(Config());

@@ -7,6 +7,7 @@
 #include "targets/balancer_target.h"
 #include "targets/etcd_target.h"
 #include "targets/memory_target.h"
+#include "targets/option_reader.h"
 #include "targets/redis_target.h"
 #include "targets/zookeeper_target.h"
 
@@ -14,104 +15,6 @@ namespace faultline {
 namespace {
 
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
-
-// Reads typed options one by one; remembers the first error and which fields
-// were read, so that leftovers (typos) become errors too.
-class OptionReader {
- public:
-  // `prefix` is put before option names in messages (nested options).
-  OptionReader(std::string target, const Json& options, std::string prefix = "")
-      : target_(std::move(target)), options_(options), prefix_(std::move(prefix)) {
-    if (!options_.is_null() && !options_.is_object()) {
-      status_ = Status::InvalidArgument(
-          "target " + target_ + ": " +
-          (prefix_.empty() ? "options" : prefix_.substr(0, prefix_.size() - 1)) +
-          ": expected a JSON object, got " + options_.dump());
-    }
-  }
-
-  int64_t Int(const std::string& name, int64_t fallback, int64_t min, int64_t max) {
-    const Json* v = Take(name);
-    if (v == nullptr) return fallback;
-    if (!v->is_number_integer() || v->get<int64_t>() < min || v->get<int64_t>() > max) {
-      Fail(name,
-           "expected an integer from " + std::to_string(min) +
-               (max == kMaxInt ? " up" : " to " + std::to_string(max)),
-           *v);
-      return fallback;
-    }
-    return v->get<int64_t>();
-  }
-
-  std::string String(const std::string& name, std::string fallback) {
-    const Json* v = Take(name);
-    if (v == nullptr) return fallback;
-    if (!v->is_string() || v->get<std::string>().empty()) {
-      Fail(name, "expected a non-empty string", *v);
-      return fallback;
-    }
-    return v->get<std::string>();
-  }
-
-  bool Bool(const std::string& name, bool fallback) {
-    const Json* v = Take(name);
-    if (v == nullptr) return fallback;
-    if (!v->is_boolean()) {
-      Fail(name, "expected true or false", *v);
-      return fallback;
-    }
-    return v->get<bool>();
-  }
-
-  std::vector<std::string> Strings(const std::string& name) {
-    const Json* v = Take(name);
-    if (v == nullptr) return {};
-    std::vector<std::string> out;
-    if (v->is_array()) {
-      for (const Json& item : *v) {
-        if (!item.is_string()) break;
-        out.push_back(item.get<std::string>());
-      }
-    }
-    if (!v->is_array() || out.size() != v->size()) Fail(name, "expected an array of strings", *v);
-    return out;
-  }
-
-  // The raw value, for nested options; marks the field as read.
-  const Json* Take(const std::string& name) {
-    read_.insert(name);
-    if (!options_.is_object()) return nullptr;
-    auto it = options_.find(name);
-    return it == options_.end() ? nullptr : &*it;
-  }
-
-  void Fail(const std::string& name, const std::string& expected, const Json& got) {
-    if (!status_.ok()) return;
-    status_ = Status::InvalidArgument("target " + target_ + ": option " + prefix_ + name + ": " +
-                                      expected + ", got " + got.dump());
-  }
-
-  // Ok when every option was valid and known.
-  Status Finish() {
-    if (!status_.ok() || !options_.is_object()) return status_;
-    for (const auto& [name, value] : options_.items()) {
-      if (read_.count(name) == 0) {
-        std::string known;
-        for (const std::string& k : read_) known += (known.empty() ? "" : ", ") + k;
-        return Status::InvalidArgument("target " + target_ + ": unknown option '" + prefix_ + name +
-                                       "'; known options: " + known);
-      }
-    }
-    return Status::Ok();
-  }
-
- private:
-  const std::string target_;
-  const Json& options_;
-  const std::string prefix_;
-  std::set<std::string> read_;
-  Status status_;
-};
 
 Result<std::unique_ptr<Target>> MakeMemory(bool unsafe, const Json& json) {
   OptionReader r(unsafe ? "memory-unsafe" : "memory", json);

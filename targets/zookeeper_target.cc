@@ -388,17 +388,6 @@ Result<ZooKeeperMember> DescribeZooKeeperMember(const ZooKeeperOptions& options,
   return m;
 }
 
-std::string ZooKeeperMode(const std::string& srvr_answer) {
-  const std::string tag = "Mode: ";
-  size_t at = srvr_answer.find(tag);
-  if (at == std::string::npos) return "";
-  at += tag.size();
-  size_t end = srvr_answer.find_first_of("\r\n", at);
-  std::string mode = srvr_answer.substr(at, end == std::string::npos ? std::string::npos : end - at);
-  while (!mode.empty() && mode.back() == ' ') mode.pop_back();
-  return mode;
-}
-
 Result<std::string> SendFourLetterWord(const std::string& host, int port, const std::string& word,
                                        milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;

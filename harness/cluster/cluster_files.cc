@@ -1,6 +1,7 @@
 #include "harness/cluster/cluster_files.h"
 
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -56,7 +57,9 @@ std::string StateToJson(const ClusterState& state) {
 
 Result<ClusterState> ParseState(const std::string& text, const std::string& source) {
   Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) return Status::InvalidArgument(source + ": not a JSON object");
+  if (!doc.is_object()) {
+    return Status::InvalidArgument(source + ": expected a JSON object (a cluster state file)");
+  }
   ClusterState state;
   auto get_string = [&](const Json& obj, const char* field, std::string* out) -> Status {
     if (!obj.contains(field) || !obj[field].is_string())
@@ -68,8 +71,9 @@ Result<ClusterState> ParseState(const std::string& text, const std::string& sour
                             std::pair{"subnet", &state.subnet}, std::pair{"phase", &state.phase}}) {
     if (Status s = get_string(doc, field, out); !s.ok()) return s;
   }
-  if (!doc.contains("index") || !doc["index"].is_number_integer() || doc["index"].get<int>() < 0 ||
-      doc["index"].get<int>() > kMaxClusterIndex) {
+  // Read as int64 first: get<int>() of 4294967296 would wrap to index 0.
+  if (!doc.contains("index") || !doc["index"].is_number_integer() ||
+      doc["index"].get<int64_t>() < 0 || doc["index"].get<int64_t>() > kMaxClusterIndex) {
     return FieldError(source, "index", "an integer 0.." + std::to_string(kMaxClusterIndex));
   }
   state.index = doc["index"].get<int>();
@@ -84,7 +88,12 @@ Result<ClusterState> ParseState(const std::string& text, const std::string& sour
       if (Status s = get_string(entry, field, out); !s.ok()) return s;
     }
     if (entry.contains("init_pid") && entry["init_pid"].is_number_integer()) {
-      node.init_pid = entry["init_pid"].get<int>();
+      // A wrapped pid would make `down` signal some other process.
+      const int64_t pid = entry["init_pid"].get<int64_t>();
+      if (pid < 0 || pid > std::numeric_limits<int>::max()) {
+        return FieldError(source, "nodes[].init_pid", "a process id (0 before launch)");
+      }
+      node.init_pid = static_cast<int>(pid);
     }
     state.nodes.push_back(std::move(node));
   }

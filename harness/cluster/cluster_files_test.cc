@@ -56,6 +56,26 @@ TEST(StateTest, RejectsBrokenStateNamingTheField) {
   EXPECT_THAT(bad_node.status().message(), HasSubstr("'address'"));
 }
 
+// Out-of-range integers used to wrap through get<int>(): index 4294967296
+// became cluster 0, and an init_pid of 4294967297 became pid 1, which
+// `cluster down` would then signal.
+TEST(StateTest, RejectsIntegersThatWouldWrap) {
+  auto wrapped_index = ParseState(
+      R"({"name":"a","bridge":"flbr-0","subnet":"s","phase":"up","index":4294967296,"nodes":[]})",
+      "f");
+  ASSERT_FALSE(wrapped_index.ok());
+  EXPECT_THAT(wrapped_index.status().message(), HasSubstr("'index'"));
+  auto wrapped_pid = ParseState(
+      R"({"name":"a","bridge":"flbr-1","subnet":"s","phase":"up","index":1,"nodes":[)"
+      R"({"name":"n1","address":"x","netns":"y","veth":"z","init_pid":4294967297}]})",
+      "f");
+  ASSERT_FALSE(wrapped_pid.ok());
+  EXPECT_THAT(wrapped_pid.status().message(), HasSubstr("init_pid"));
+  auto not_object = ParseState("[]", "f");
+  ASSERT_FALSE(not_object.ok());
+  EXPECT_THAT(not_object.status().message(), HasSubstr("f: expected a JSON object"));
+}
+
 TEST(SshdConfigTest, RootByKeyOnlyOnTheNodeAddress) {
   std::string config = RenderSshdConfig("10.77.4.12");
   EXPECT_THAT(config, HasSubstr("ListenAddress 10.77.4.12\n"));

@@ -18,6 +18,20 @@ uint32_t Mask(int length) { return length == 0 ? 0 : ~uint32_t{0} << (32 - lengt
 
 bool IsOurDevice(const std::string& dev) { return BridgeIndex(dev).has_value(); }
 
+// The start of `text`, quoted as a JSON string: bytes that are not UTF-8
+// (or a character cut at the end) become U+FFFD, so the message stays text.
+std::string Excerpt(const std::string& text) {
+  return nlohmann::json(text.substr(0, 80))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The string at `key` of an `ip -j` object, `fallback` when absent or not a
+// string: value() would throw on a number where a string belongs.
+std::string StringAt(const nlohmann::json& object, const char* key, const std::string& fallback) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 }  // namespace
 
 Status ValidateClusterName(const std::string& name) {
@@ -137,17 +151,17 @@ std::optional<int> BridgeIndex(const std::string& link_name) {
 Result<std::vector<HostRoute>> ParseIpRoutes(const std::string& json_text) {
   nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_array()) {
-    return Status::InvalidArgument("`ip -j route` output: expected a JSON array, got '" +
-                                   json_text.substr(0, 80) + "'");
+    return Status::InvalidArgument("`ip -j route` output: expected a JSON array, got " +
+                                   Excerpt(json_text));
   }
   std::vector<HostRoute> routes;
   for (const auto& entry : doc) {
     if (!entry.is_object()) continue;
     HostRoute route;
-    route.dst = entry.value("dst", "");
-    route.type = entry.value("type", "unicast");
-    route.dev = entry.value("dev", "");
-    route.table = entry.value("table", "main");
+    route.dst = StringAt(entry, "dst", "");
+    route.type = StringAt(entry, "type", "unicast");
+    route.dev = StringAt(entry, "dev", "");
+    route.table = StringAt(entry, "table", "main");
     routes.push_back(std::move(route));
   }
   return routes;
@@ -156,8 +170,8 @@ Result<std::vector<HostRoute>> ParseIpRoutes(const std::string& json_text) {
 Result<std::vector<HostAddressEntry>> ParseIpAddresses(const std::string& json_text) {
   nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_array()) {
-    return Status::InvalidArgument("`ip -j addr` output: expected a JSON array, got '" +
-                                   json_text.substr(0, 80) + "'");
+    return Status::InvalidArgument("`ip -j addr` output: expected a JSON array, got " +
+                                   Excerpt(json_text));
   }
   std::vector<HostAddressEntry> addresses;
   for (const auto& link : doc) {
@@ -165,11 +179,15 @@ Result<std::vector<HostAddressEntry>> ParseIpAddresses(const std::string& json_t
       continue;
     }
     for (const auto& info : link["addr_info"]) {
-      if (!info.is_object() || info.value("family", "") != "inet") continue;
+      if (!info.is_object() || StringAt(info, "family", "") != "inet") continue;
       HostAddressEntry entry;
-      entry.dev = link.value("ifname", "");
-      entry.address = info.value("local", "");
-      entry.prefix_length = info.value("prefixlen", 32);
+      entry.dev = StringAt(link, "ifname", "");
+      entry.address = StringAt(info, "local", "");
+      auto length = info.find("prefixlen");
+      if (length != info.end() && length->is_number_integer() && length->get<int64_t>() >= 0 &&
+          length->get<int64_t>() <= 32) {
+        entry.prefix_length = length->get<int>();
+      }
       addresses.push_back(std::move(entry));
     }
   }

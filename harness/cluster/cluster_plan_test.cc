@@ -99,6 +99,31 @@ TEST(IpJsonTest, ParsesRoutesAndAddresses) {
   EXPECT_FALSE(ParseIpAddresses("{}").ok());
 }
 
+// Found by tests/fuzz/cluster_fuzz: a field of another type made
+// json::value() throw (type_error), which `cluster up` did not catch; and the
+// error quoted raw bytes of the output, cut anywhere, into the message.
+TEST(IpJsonTest, FieldsOfAnotherTypeAreIgnoredNotThrown) {
+  auto routes = ParseIpRoutes(R"([{"dst":5,"type":null,"dev":["x"],"table":254}])");
+  ASSERT_TRUE(routes.ok()) << routes.status().ToString();
+  ASSERT_EQ(routes->size(), 1u);
+  EXPECT_EQ((*routes)[0].dst, "");
+  EXPECT_EQ((*routes)[0].type, "unicast");
+  EXPECT_EQ((*routes)[0].table, "main");
+  auto addresses = ParseIpAddresses(
+      R"([{"ifname":1,"addr_info":[{"family":"inet","local":7,"prefixlen":"24"},
+                                    {"family":"inet","local":"10.77.9.9","prefixlen":99},
+                                    {"family":4}]}])");
+  ASSERT_TRUE(addresses.ok()) << addresses.status().ToString();
+  ASSERT_EQ(addresses->size(), 2u);
+  EXPECT_EQ((*addresses)[0].dev, "");
+  EXPECT_EQ((*addresses)[0].address, "");
+  EXPECT_EQ((*addresses)[0].prefix_length, 32);
+  EXPECT_EQ((*addresses)[1].prefix_length, 32);
+  auto bad = ParseIpAddresses(":\xf1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "`ip -j addr` output: expected a JSON array, got \":\xef\xbf\xbd\"");
+}
+
 TEST(InspectRangeTest, OwnBridgesAndGuardAreNotConflicts) {
   std::vector<HostRoute> routes = {
       {"default", "unicast", "eth0", "main"},        {"10.77.0.0/16", "unreachable", "", "main"},

@@ -25,6 +25,14 @@ std::string Shown(const Json& value) {
   return text.size() > 60 ? text.substr(0, 60) + "..." : text;
 }
 
+// `text` with each byte that is not UTF-8 replaced by U+FFFD: the JSON
+// library's messages quote the bytes it last read, which may be half a
+// character.
+std::string Utf8Text(const std::string& text) {
+  return Json::parse(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace))
+      .get<std::string>();
+}
+
 bool IsNodeNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == '-';
@@ -41,8 +49,10 @@ class Parser {
     Json root;
     try {
       root = Json::parse(text.begin(), text.end());
-    } catch (const Json::parse_error& e) {
-      return Status::InvalidArgument(source_ + ": not valid JSON: " + e.what());
+    } catch (const Json::exception& e) {
+      // parse_error, and out_of_range for a number too large (1e999).
+      return Status::InvalidArgument(source_ + ": not valid JSON: " + Utf8Text(e.what()) +
+                                     "; expected a JSON object with a \"nodes\" array");
     }
     if (!root.is_object()) {
       return Error("", "expected a JSON object with a \"nodes\" array, got " + Shown(root));

@@ -84,6 +84,11 @@ TEST(NodesFileTest, ErrorsNameTheFileTheNodeAndTheField) {
   EXPECT_EQ(ErrorOf(R"([1])"),
             "nodes.json: expected a JSON object with a \"nodes\" array, got [1]");
   EXPECT_NE(ErrorOf("{\"nodes\": [").find("nodes.json: not valid JSON"), std::string::npos);
+  // A number a double cannot hold is out_of_range, which used to escape as an
+  // exception (found by tests/fuzz/nodes_file_fuzz's sibling suite_fuzz).
+  EXPECT_NE(ErrorOf(R"({"nodes": [{"host": "h", "port": 1e999}]})")
+                .find("nodes.json: not valid JSON: [json.exception.out_of_range.406]"),
+            std::string::npos);
 }
 
 TEST(NodesFileTest, WriteThenReadGivesTheSameNodes) {

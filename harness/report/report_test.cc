@@ -390,6 +390,14 @@ TEST(Report, BadOrMissingFilesAreNamed) {
   EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
   EXPECT_THAT(r.status().message(), HasSubstr("results.json:3: not valid JSON"));
 
+  // A number too large for a double is out_of_range, not parse_error; it
+  // used to escape LoadRun (and `faultline analyze`) as an exception.
+  Spit(run / "results.json", "{\"valid\": true, \"phases\": [{\"name\": \"run\", \"start_ns\": 1e999}]}");
+  r = LoadRun(run.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("results.json: not valid JSON ("));
+
   Spit(run / "results.json", "{\"checkers\": {}}");
   r = LoadRun(run.string());
   ASSERT_FALSE(r.ok());

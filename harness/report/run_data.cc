@@ -9,6 +9,7 @@
 
 #include "harness/report/report.h"
 #include "harness/report/run_results.h"
+#include "harness/report/text_util.h"
 
 namespace faultline::report {
 namespace {
@@ -43,7 +44,12 @@ Result<Json> ReadJsonObject(const fs::path& path) {
     const size_t upto = std::min<size_t>(e.byte, text->size());
     const auto line = 1 + std::count(text->begin(), text->begin() + upto, '\n');
     return Status::InvalidArgument(path.string() + ":" + std::to_string(line) +
-                                   ": not valid JSON (" + e.what() + "); expected a JSON object");
+                                   ": not valid JSON (" + report::SanitizeUtf8(e.what()) +
+                                   "); expected a JSON object");
+  } catch (const Json::exception& e) {
+    // out_of_range: a number too large for a double (1e999).
+    return Status::InvalidArgument(path.string() + ": not valid JSON (" +
+                                   report::SanitizeUtf8(e.what()) + "); expected a JSON object");
   }
   if (!j.is_object()) {
     return Status::InvalidArgument(path.string() + ": top level is " + j.type_name() +

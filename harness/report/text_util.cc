@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace faultline::report {
 namespace {
@@ -172,7 +173,18 @@ const Json* Field(const Json& j, std::string_view key) {
 int64_t IntField(const Json& j, std::string_view key, int64_t fallback) {
   const Json* f = Field(j, key);
   if (!f || !f->is_number()) return fallback;
-  return f->is_number_float() ? static_cast<int64_t>(f->get<double>()) : f->get<int64_t>();
+  if (f->is_number_float()) {
+    // Casting a double outside int64's range is undefined behaviour (found by
+    // tests/fuzz/run_results_fuzz: "start_ns": 1.8e20 in a results.json).
+    const double d = f->get<double>();
+    if (!(d > -9.2e18 && d < 9.2e18)) return fallback;
+    return static_cast<int64_t>(d);
+  }
+  if (f->is_number_unsigned() &&
+      f->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return fallback;
+  }
+  return f->get<int64_t>();
 }
 
 double NumberField(const Json& j, std::string_view key, double fallback) {

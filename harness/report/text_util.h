@@ -37,7 +37,7 @@ std::string FormatSeconds(double seconds);
 std::string ShortJson(const Json& value, size_t max_chars = 160, bool unquote_strings = false);
 
 // Tolerant accessors: the default when `j` is not an object, lacks `key`, or
-// holds another type.
+// holds another type (IntField: or a number outside int64's range).
 const Json* Field(const Json& j, std::string_view key);
 int64_t IntField(const Json& j, std::string_view key, int64_t fallback = 0);
 double NumberField(const Json& j, std::string_view key, double fallback = 0);

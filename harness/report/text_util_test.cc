@@ -60,6 +60,12 @@ TEST(TextUtil, TolerantFields) {
   EXPECT_EQ(IntField(j, "n"), 5);
   EXPECT_EQ(IntField(j, "s", -1), -1);
   EXPECT_EQ(IntField(Json::array(), "n", 7), 7);
+  EXPECT_EQ(IntField(j, "f"), 2);
+  // Found by tests/fuzz/run_results_fuzz: casting 1.8e20 to int64 was
+  // undefined behaviour (UBSan: outside the range of representable values).
+  EXPECT_EQ(IntField(Json{{"n", 1.8446744073709552e20}}, "n", -1), -1);
+  EXPECT_EQ(IntField(Json{{"n", -1e300}}, "n", -1), -1);
+  EXPECT_EQ(IntField(Json{{"n", 18446744073709551615u}}, "n", -1), -1);
   EXPECT_EQ(NumberField(j, "f"), 2.5);
   EXPECT_EQ(StringField(j, "s"), "x");
   EXPECT_EQ(StringField(j, "n", "d"), "d");

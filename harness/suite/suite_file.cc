@@ -13,6 +13,17 @@
 namespace faultline::suite {
 namespace {
 
+// `text` with each byte that is not UTF-8 replaced by U+FFFD: the JSON
+// library's messages quote the bytes it last read, which may be half a
+// character.
+std::string Utf8Text(const std::string& text) {
+  return Json::parse(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace))
+      .get<std::string>();
+}
+
+// More runs than a suite could run in weeks: a typo in a matrix, not a plan.
+constexpr uint64_t kMaxRuns = 10000;
+
 // What a value is, for "got ..." in messages.
 std::string Got(const Json& v) {
   std::string text = v.dump();
@@ -282,6 +293,17 @@ class Parser {
       seed_values.push_back(v.get<uint64_t>());
     }
 
+    // Checked before expanding: a 1.3 KB file of four 60-item lists would
+    // otherwise expand to 13 million runs (found while fuzzing: minutes and
+    // gigabytes before any message).
+    const uint64_t count = uint64_t{target_names.size()} * workload_names.size() *
+                           nemesis_lists.size() * seed_values.size();
+    if (out->size() + count > kMaxRuns) {
+      return Error(where, "at most " + std::to_string(kMaxRuns) +
+                              " runs in a suite; this entry adds " + std::to_string(count) +
+                              " (targets x workloads x nemeses x seeds)",
+                   nullptr);
+    }
     for (const std::string& target : target_names) {
       for (const std::string& workload : workload_names) {
         for (const auto& kinds : nemesis_lists) {
@@ -353,10 +375,15 @@ Result<Suite> ParseSuite(const std::string& text, const std::string& source) {
         ++col;
       }
     }
-    std::string what = e.what();
+    std::string what = Utf8Text(e.what());
     if (const size_t at = what.find("syntax error"); at != std::string::npos) what = what.substr(at);
     return Status::InvalidArgument(source + ":" + std::to_string(line) + ":" + std::to_string(col) +
                                    ": not valid JSON (" + what + ")");
+  } catch (const Json::exception& e) {
+    // Not a syntax error but the same to the user: a number too large for a
+    // double (1e999) is out_of_range, and used to escape as an exception.
+    return Status::InvalidArgument(source + ": not valid JSON (" + Utf8Text(e.what()) +
+                                   "); expected numbers a double can hold");
   }
   return Parser(source).Parse(root);
 }

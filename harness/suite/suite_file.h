@@ -20,7 +20,7 @@
 //                                             or "any"
 //
 // Each entry expands to targets x workloads x nemeses x seeds runs, in that
-// order (seeds innermost). A nemesis is a comma-separated list of kinds; an
+// order (seeds innermost); a suite has at most 10000 runs. A nemesis is a comma-separated list of kinds; an
 // array of kinds is taken too; "none", "" and [] mean no faults. Unknown keys
 // are errors (a misspelt "seed" must not silently run the default).
 //

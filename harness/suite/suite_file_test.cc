@@ -78,6 +78,35 @@ TEST(SuiteFile, SyntaxErrorsNameLineAndColumn) {
   EXPECT_THAT(ErrorOf(""), HasSubstr("t.json:1:1: not valid JSON"));
 }
 
+// A small file whose lists multiply to millions of runs took minutes and
+// gigabytes to expand; it is refused before expanding.
+TEST(SuiteFile, MatrixTooLargeIsRefusedBeforeExpanding) {
+  Json lists = Json::array();
+  for (int i = 0; i < 60; ++i) lists.push_back("x" + std::to_string(i));
+  Json seeds = Json::array();
+  for (int i = 0; i < 60; ++i) seeds.push_back(i);
+  Json entry = Json::object();
+  entry["targets"] = lists;
+  entry["workloads"] = lists;
+  entry["nemeses"] = lists;
+  entry["seeds"] = seeds;
+  Json suite = Json::object();
+  suite["name"] = "big";
+  suite["tests"] = Json::array({entry});
+  EXPECT_THAT(ErrorOf(suite.dump()),
+              HasSubstr("t.json: tests[0]: expected at most 10000 runs in a suite; this entry "
+                        "adds 12960000 (targets x workloads x nemeses x seeds)"));
+}
+
+// Found by tests/fuzz/suite_fuzz: nlohmann throws out_of_range (not
+// parse_error) for a number a double cannot hold, and it escaped ParseSuite.
+TEST(SuiteFile, NumberTooLargeIsAnErrorNotAnException) {
+  const std::string e = ErrorOf(R"({"name":"x","tests":[{"target":"etcd","time_limit":1e999}]})");
+  EXPECT_THAT(e, HasSubstr("t.json: "));
+  EXPECT_THAT(e, HasSubstr("number overflow parsing '1e999'"));
+  EXPECT_THAT(e, HasSubstr("expected numbers a double can hold"));
+}
+
 TEST(SuiteFile, BadFieldsNameWhereWhatWasExpectedAndWhatWasFound) {
   EXPECT_EQ(ErrorOf("[]"), "t.json: top level: expected an object {\"name\", \"tests\"}, got []");
   EXPECT_THAT(ErrorOf(R"({"tests": [{"target": "memory"}]})"),
