@@ -331,6 +331,17 @@ TEST(ProgressPrinterTest, WholeLinesWhenNotATerminal) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << text;  // at 0, 10 and 20 s
 }
 
+// The shipped suites name only targets, workloads and nemeses that exist, and
+// each target offers its entries' workloads: a typo would otherwise surface
+// only when the night reaches that run.
+TEST_F(CliTest, ShippedSuitesPassTheDryRun) {
+  for (const char* name : {"smoke.json", "nightly.json"}) {
+    const std::string file = std::string(FAULTLINE_SOURCE_DIR) + "/suites/" + name;
+    std::string err;
+    EXPECT_EQ(Run(RunSuite, {"--dry-run", file}, &err), 0) << name << ": " << err;
+  }
+}
+
 TEST(ProgressPrinterTest, OneRewrittenLineOnATerminal) {
   char* buf = nullptr;
   size_t size = 0;
