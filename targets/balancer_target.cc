@@ -1,4 +1,5 @@
 #include "targets/balancer_target.h"
+#include "targets/target_util.h"
 
 #include <arpa/inet.h>
 
@@ -376,7 +377,7 @@ class BalancerTarget final : public Target,
     if (balancer && options_.kind == BalancerKind::kHaproxy) packages.push_back("haproxy");
     if (vrrp) packages.push_back("keepalived");
     Result<std::vector<std::string>> installed = EnsurePackages(ctx.remote, packages);
-    if (!installed.ok()) return Context(ctx, "installing packages", installed.status());
+    if (!installed.ok()) return OnNode(ctx, "installing packages", installed.status());
     const Paths p = PathsOf(ctx);
     // VRRP: where the address lives on this node, and which it is (each
     // balancer node works it out alike; the backup checks it agrees).
@@ -397,7 +398,7 @@ class BalancerTarget final : public Target,
                                                   options_.backend_port, p.dir),
                                     0644, ctx.cluster.sudo);
         !st.ok())
-      return Context(ctx, "writing the backend config", st);
+      return OnNode(ctx, "writing the backend config", st);
     if (Status st = StartBackend(ctx, p, options_.setup_deadline); !st.ok()) return st;
     if (!balancer) return Status::Ok();
 
@@ -407,7 +408,7 @@ class BalancerTarget final : public Target,
             : NginxBalancerConfig(options_, ctx.node.host, (*layout)->backends, p.dir);
     if (Status st = WriteFileAtomic(ctx.remote, p.balancer_conf, config, 0644, ctx.cluster.sudo);
         !st.ok())
-      return Context(ctx, "writing the balancer config", st);
+      return OnNode(ctx, "writing the balancer config", st);
     DaemonSpec spec;
     spec.argv = options_.kind == BalancerKind::kHaproxy
                     ? std::vector<std::string>{"haproxy", "-db", "-f", p.balancer_conf}
@@ -418,7 +419,7 @@ class BalancerTarget final : public Target,
     spec.workdir = p.dir;
     spec.sudo = ctx.cluster.sudo;
     Result<int> pid = StartDaemon(ctx.remote, spec);
-    if (!pid.ok()) return Context(ctx, std::string("starting ") + name(), pid.status());
+    if (!pid.ok()) return OnNode(ctx, std::string("starting ") + name(), pid.status());
     if (Status st = AwaitBalancer(ctx, **layout); !st.ok()) return st;
     if (!vrrp) return Status::Ok();
 
@@ -430,7 +431,7 @@ class BalancerTarget final : public Target,
       if (!free.ok()) return free;
     } else {
       Result<std::string> agreed = AwaitPublishedVip();
-      if (!agreed.ok()) return Context(ctx, "waiting for the primary balancer's virtual address", agreed.status());
+      if (!agreed.ok()) return OnNode(ctx, "waiting for the primary balancer's virtual address", agreed.status());
       if (*agreed != v.vip) {
         return Status::InvalidArgument("target " + name() + " with vrrp: the balancer nodes " +
                                        (*layout)->balancer + " and " + ctx.node.name +
@@ -454,11 +455,11 @@ class BalancerTarget final : public Target,
     stop.sudo = ctx.cluster.sudo;
     const Paths p = PathsOf(ctx);
     Result<StopOutcome> r = StopDaemon(ctx.remote, p.backend_pid, stop);
-    if (!r.ok()) return Context(ctx, "killing the backend", r.status());
+    if (!r.ok()) return OnNode(ctx, "killing the backend", r.status());
     if (VrrpNode(ctx)) {
       // The whole process group: keepalived and its VRRP child, as a crash.
       Result<StopOutcome> k = StopDaemon(ctx.remote, p.ka_pid, stop);
-      if (!k.ok()) return Context(ctx, "killing keepalived", k.status());
+      if (!k.ok()) return OnNode(ctx, "killing keepalived", k.status());
     }
     return Status::Ok();
   }
@@ -473,10 +474,10 @@ class BalancerTarget final : public Target,
   Status Pause(const NodeContext& ctx) override {
     const Paths p = PathsOf(ctx);
     Status st = PauseDaemon(ctx.remote, p.backend_pid, ctx.cluster.sudo);
-    if (!st.ok()) return Context(ctx, "pausing the backend", st);
+    if (!st.ok()) return OnNode(ctx, "pausing the backend", st);
     if (VrrpNode(ctx)) {
       Status k = PauseDaemon(ctx.remote, p.ka_pid, ctx.cluster.sudo);
-      if (!k.ok() && k.code() != Status::Code::kNotFound) return Context(ctx, "pausing keepalived", k);
+      if (!k.ok() && k.code() != Status::Code::kNotFound) return OnNode(ctx, "pausing keepalived", k);
     }
     return Status::Ok();
   }
@@ -485,10 +486,10 @@ class BalancerTarget final : public Target,
     if (VrrpNode(ctx)) {
       // A killed keepalived has nothing to resume; Start brings it back.
       Status k = ResumeDaemon(ctx.remote, p.ka_pid, ctx.cluster.sudo);
-      if (!k.ok() && k.code() != Status::Code::kNotFound) return Context(ctx, "resuming keepalived", k);
+      if (!k.ok() && k.code() != Status::Code::kNotFound) return OnNode(ctx, "resuming keepalived", k);
     }
     Status st = ResumeDaemon(ctx.remote, p.backend_pid, ctx.cluster.sudo);
-    return st.ok() ? st : Context(ctx, "resuming the backend", st);
+    return st.ok() ? st : OnNode(ctx, "resuming the backend", st);
   }
 
   // The balancer nodes whose interface carries the virtual address now.
@@ -555,9 +556,6 @@ class BalancerTarget final : public Target,
     int prefix = 0;
   };
 
-  static Status Context(const NodeContext& ctx, const std::string& what, const Status& st) {
-    return StatusWithCode(st.code(), what + " on " + ctx.node.name + ": " + st.message());
-  }
 
   static bool IsVrrpNode(const Layout& layout, const std::string& node) {
     for (const BalancerBackend& b : layout.vrrp_nodes) {
@@ -725,7 +723,7 @@ class BalancerTarget final : public Target,
   Status StartWatcher(const NodeContext& ctx, const Paths& p, const Vrrp& v) {
     if (Status st = WriteFileAtomic(ctx.remote, p.watch_script, kWatchScript, 0755, ctx.cluster.sudo);
         !st.ok())
-      return Context(ctx, "writing the address watcher", st);
+      return OnNode(ctx, "writing the address watcher", st);
     DaemonSpec watch;
     watch.argv = {"sh", p.watch_script, p.vip_file, v.interface};
     watch.pidfile = p.watch_pid;
@@ -733,13 +731,13 @@ class BalancerTarget final : public Target,
     watch.workdir = p.dir;
     watch.sudo = ctx.cluster.sudo;
     if (Result<int> pid = StartDaemon(ctx.remote, watch); !pid.ok()) {
-      return Context(ctx, "starting the address watcher", pid.status());
+      return OnNode(ctx, "starting the address watcher", pid.status());
     }
     if (Status st = WriteFileAtomic(ctx.remote, p.observer_conf,
                                     ObserverConfig(ctx.node.host, options_.vip_port, p.dir), 0644,
                                     ctx.cluster.sudo);
         !st.ok())
-      return Context(ctx, "writing the watcher's nginx config", st);
+      return OnNode(ctx, "writing the watcher's nginx config", st);
     DaemonSpec obs;
     obs.argv = {"nginx", "-p", p.dir + "/observer-tmp", "-c", p.observer_conf, "-e", p.observer_log};
     obs.pidfile = p.observer_pid;
@@ -747,7 +745,7 @@ class BalancerTarget final : public Target,
     obs.workdir = p.dir;
     obs.sudo = ctx.cluster.sudo;
     if (Result<int> pid = StartDaemon(ctx.remote, obs); !pid.ok()) {
-      return Context(ctx, "starting the watcher's nginx", pid.status());
+      return OnNode(ctx, "starting the watcher's nginx", pid.status());
     }
     return AwaitHttpOk(ctx, Url(ctx.node.host, options_.vip_port, "/vip"), options_.setup_deadline,
                        "the address watcher");
@@ -757,13 +755,13 @@ class BalancerTarget final : public Target,
     const std::string notify = "#!/bin/sh\n# faultline: keepalived's own account of its states\n"
                                "echo \"$(date +%s.%N) $*\" >> " + p.transitions + "\n";
     if (Status st = WriteFileAtomic(ctx.remote, p.notify, notify, 0755, ctx.cluster.sudo); !st.ok()) {
-      return Context(ctx, "writing keepalived's notify script", st);
+      return OnNode(ctx, "writing keepalived's notify script", st);
     }
     const std::string conf =
         KeepalivedConfig(options_, ctx.node.name, v.interface, v.vip, v.prefix,
                          primary ? kVrrpPrimaryPriority : kVrrpBackupPriority, p.notify);
     if (Status st = WriteFileAtomic(ctx.remote, p.ka_conf, conf, 0644, ctx.cluster.sudo); !st.ok()) {
-      return Context(ctx, "writing the keepalived config", st);
+      return OnNode(ctx, "writing the keepalived config", st);
     }
     return Status::Ok();
   }
@@ -777,7 +775,7 @@ class BalancerTarget final : public Target,
     Command rm = Command::Argv({"rm", "-f", "--", p.ka_own_pid, p.ka_vrrp_pid});
     rm.sudo = ctx.cluster.sudo;
     rm.idempotent = true;
-    if (Result<CommandResult> r = ctx.remote.Run(rm); !r.ok()) return Context(ctx, "removing keepalived's pidfiles", r.status());
+    if (Result<CommandResult> r = ctx.remote.Run(rm); !r.ok()) return OnNode(ctx, "removing keepalived's pidfiles", r.status());
     DaemonSpec spec;
     // -n foreground (faultline tracks the process group), -l log to stdout,
     // -G no syslog, -P VRRP only, -D detailed.
@@ -788,7 +786,7 @@ class BalancerTarget final : public Target,
     spec.workdir = p.dir;
     spec.sudo = ctx.cluster.sudo;
     Result<int> pid = StartDaemon(ctx.remote, spec);
-    if (!pid.ok()) return Context(ctx, "starting keepalived", pid.status());
+    if (!pid.ok()) return OnNode(ctx, "starting keepalived", pid.status());
     return Status::Ok();
   }
 
@@ -843,7 +841,7 @@ class BalancerTarget final : public Target,
     spec.workdir = p.dir;
     spec.sudo = ctx.cluster.sudo;
     Result<int> pid = StartDaemon(ctx.remote, spec);
-    if (!pid.ok()) return Context(ctx, "starting the backend", pid.status());
+    if (!pid.ok()) return OnNode(ctx, "starting the backend", pid.status());
     return AwaitHttpOk(ctx, Url(ctx.node.host, options_.backend_port, "/health"), deadline,
                        "the backend");
   }
@@ -912,10 +910,10 @@ class BalancerTarget final : public Target,
     gentle.signal = "TERM";
     gentle.grace = milliseconds(3000);
     Result<StopOutcome> ka = StopDaemon(ctx.remote, p.ka_pid, gentle);
-    if (!ka.ok()) return Context(ctx, "stopping keepalived", ka.status());
+    if (!ka.ok()) return OnNode(ctx, "stopping keepalived", ka.status());
     for (const std::string& pid : {p.balancer_pid, p.backend_pid, p.watch_pid, p.observer_pid}) {
       Result<StopOutcome> r = StopDaemon(ctx.remote, pid, stop);
-      if (!r.ok()) return Context(ctx, "stopping " + pid, r.status());
+      if (!r.ok()) return OnNode(ctx, "stopping " + pid, r.status());
     }
     // An address a killed keepalived left behind (or an earlier run's).
     std::optional<Vrrp> v;
@@ -936,7 +934,7 @@ class BalancerTarget final : public Target,
     wipe.sudo = ctx.cluster.sudo;
     wipe.idempotent = true;
     Result<CommandResult> r = ctx.remote.Run(wipe);
-    if (!r.ok()) return Context(ctx, "deleting " + p.dir, r.status());
+    if (!r.ok()) return OnNode(ctx, "deleting " + p.dir, r.status());
     if (!r->ok()) return Status::IoError("deleting " + p.dir + " on " + ctx.node.name + ": " + r->err);
     return Status::Ok();
   }

@@ -67,12 +67,12 @@ class EtcdTarget final : public Target,
     if (!options_.package.empty()) {
       Result<std::vector<std::string>> installed = EnsurePackages(ctx.remote, {options_.package});
       if (!installed.ok())
-        return Context(ctx, "installing " + options_.package, installed.status());
+        return OnNode(ctx, "installing " + options_.package, installed.status());
     }
     if (Status st = StopAndWipe(ctx, *member); !st.ok()) return st;
     if (Status st = MakeDirs(ctx.remote, member->dir, ctx.cluster.sudo); !st.ok()) return st;
     Result<int> pid = StartDaemon(ctx.remote, Spec(*member, ctx.cluster.sudo));
-    if (!pid.ok()) return Context(ctx, "starting etcd", pid.status());
+    if (!pid.ok()) return OnNode(ctx, "starting etcd", pid.status());
     return AwaitServing(ctx, *member, /*require_healthy=*/true, options_.setup_deadline);
   }
 
@@ -90,7 +90,7 @@ class EtcdTarget final : public Target,
     stop.grace = kEtcdStopGrace;
     stop.sudo = ctx.cluster.sudo;
     Result<StopOutcome> r = StopDaemon(ctx.remote, member->pid_file, stop);
-    if (!r.ok()) return Context(ctx, "killing etcd", r.status());
+    if (!r.ok()) return OnNode(ctx, "killing etcd", r.status());
     return Status::Ok();
   }
 
@@ -98,7 +98,7 @@ class EtcdTarget final : public Target,
     Result<EtcdMember> member = DescribeEtcdMember(options_, ctx);
     if (!member.ok()) return member.status();
     Result<int> pid = StartDaemon(ctx.remote, Spec(*member, ctx.cluster.sudo));
-    if (!pid.ok()) return Context(ctx, "restarting etcd", pid.status());
+    if (!pid.ok()) return OnNode(ctx, "restarting etcd", pid.status());
     return AwaitServing(ctx, *member, /*require_healthy=*/false, options_.start_deadline);
   }
 
@@ -159,9 +159,6 @@ class EtcdTarget final : public Target,
   }
 
  private:
-  static Status Context(const NodeContext& ctx, const std::string& what, const Status& st) {
-    return StatusWithCode(st.code(), what + " on " + ctx.node.name + ": " + st.message());
-  }
 
   std::unique_ptr<HttpTransport> MakeTransport(const HttpTimeouts& timeouts) const {
     return options_.make_transport ? options_.make_transport(timeouts)
@@ -186,37 +183,16 @@ class EtcdTarget final : public Target,
     stop.grace = kEtcdStopGrace;
     stop.sudo = ctx.cluster.sudo;
     Result<StopOutcome> stopped = StopDaemon(ctx.remote, member.pid_file, stop);
-    if (!stopped.ok()) return Context(ctx, "stopping etcd", stopped.status());
-    Command wipe = Command::Argv({"rm", "-rf", "--", member.dir});
-    wipe.sudo = ctx.cluster.sudo;
-    wipe.idempotent = true;
-    Result<CommandResult> r = ctx.remote.Run(wipe);
-    if (!r.ok()) return Context(ctx, "deleting " + member.dir, r.status());
-    if (!r->ok()) {
-      return Status::IoError("deleting " + member.dir + " on " + ctx.node.name + " failed (exit " +
-                             std::to_string(r->exit_status) + "): " + r->err);
-    }
-    return Status::Ok();
+    if (!stopped.ok()) return OnNode(ctx, "stopping etcd", stopped.status());
+    return RemoveNodeDir(ctx, member.dir);
   }
 
   Status Signal(const NodeContext& ctx, const std::string& signal) {
     Result<EtcdMember> member = DescribeEtcdMember(options_, ctx);
     if (!member.ok()) return member.status();
     Status st = SignalDaemon(ctx.remote, member->pid_file, signal, ctx.cluster.sudo);
-    if (!st.ok()) return Context(ctx, "sending SIG" + signal + " to etcd", st);
+    if (!st.ok()) return OnNode(ctx, "sending SIG" + signal + " to etcd", st);
     return Status::Ok();
-  }
-
-  // The last lines of etcd's log on the node, for error messages.
-  static std::string LogTail(const NodeContext& ctx, const EtcdMember& member) {
-    Command tail = Command::Argv({"tail", "-n", "15", "--", member.log_file});
-    tail.sudo = ctx.cluster.sudo;
-    tail.timeout = std::chrono::seconds(10);
-    tail.idempotent = true;
-    Result<CommandResult> r = ctx.remote.Run(tail);
-    if (!r.ok()) return "(could not read " + member.log_file + ": " + r.status().ToString() + ")";
-    if (!r->ok() || r->out.empty()) return "(" + member.log_file + " is empty or missing)";
-    return "the end of " + member.log_file + ":\n" + r->out;
   }
 
   // Polls <client url>/health from the controller until etcd answers (any
@@ -244,7 +220,7 @@ class EtcdTarget final : public Target,
         Result<bool> running = IsRunning(ctx.remote, member.pid_file, ctx.cluster.sudo);
         if (running.ok() && !*running) {
           return Status::IoError("etcd on " + ctx.node.name + " exited while starting; " +
-                                 LogTail(ctx, member));
+                                 NodeLogTail(ctx, member.log_file));
         }
         next_liveness_check = Clock::now() + milliseconds(2000);
       }
@@ -253,7 +229,7 @@ class EtcdTarget final : public Target,
     }
     return Status::Timeout("etcd on " + ctx.node.name + " (" + member.client_url + ") did not " +
                            (require_healthy ? "become healthy" : "answer") + " within " +
-                           SecondsOneDecimal(limit) + "; last probe: " + last + "; " + LogTail(ctx, member));
+                           SecondsOneDecimal(limit) + "; last probe: " + last + "; " + NodeLogTail(ctx, member.log_file));
   }
 
   const EtcdOptions options_;

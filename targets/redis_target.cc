@@ -78,29 +78,29 @@ class RedisTarget final : public Target,
     }
     if (!packages.empty()) {
       Result<std::vector<std::string>> installed = EnsurePackages(ctx.remote, packages);
-      if (!installed.ok()) return Context(ctx, "installing redis", installed.status());
+      if (!installed.ok()) return OnNode(ctx, "installing redis", installed.status());
     }
     if (Status st = StopAndWipe(ctx, *files); !st.ok()) return st;
     const bool sudo = ctx.cluster.sudo;
     if (Status st = MakeDirs(ctx.remote, files->data_dir, sudo); !st.ok()) return st;
     if (Status st = WriteFileAtomic(ctx.remote, files->server_conf, files->server_config, 0644, sudo);
         !st.ok()) {
-      return Context(ctx, "writing " + files->server_conf, st);
+      return OnNode(ctx, "writing " + files->server_conf, st);
     }
     if (sentinel()) {
       if (Status st =
               WriteFileAtomic(ctx.remote, files->sentinel_conf, files->sentinel_config, 0644, sudo);
           !st.ok()) {
-        return Context(ctx, "writing " + files->sentinel_conf, st);
+        return OnNode(ctx, "writing " + files->sentinel_conf, st);
       }
     }
     Result<std::vector<std::pair<std::string, std::string>>> shim_env = ShimEnv(ctx);
-    if (!shim_env.ok()) return Context(ctx, "preparing the clock shim", shim_env.status());
+    if (!shim_env.ok()) return OnNode(ctx, "preparing the clock shim", shim_env.status());
     Result<int> pid = StartDaemon(ctx.remote, RedisServerSpec(options_, *files, sudo, *shim_env));
-    if (!pid.ok()) return Context(ctx, "starting redis-server", pid.status());
+    if (!pid.ok()) return OnNode(ctx, "starting redis-server", pid.status());
     if (sentinel()) {
       Result<int> spid = StartDaemon(ctx.remote, SentinelSpec(*files, sudo, *shim_env));
-      if (!spid.ok()) return Context(ctx, "starting redis-sentinel", spid.status());
+      if (!spid.ok()) return OnNode(ctx, "starting redis-sentinel", spid.status());
     }
     if (cluster() && files->first) {
       if (Status st = CreateCluster(ctx); !st.ok()) return st;
@@ -118,7 +118,7 @@ class RedisTarget final : public Target,
     Result<RedisNodeFiles> files = DescribeRedisNode(options_, ctx);
     if (!files.ok()) return files.status();
     Result<StopOutcome> r = StopDaemon(ctx.remote, files->server_pid, KillNow(ctx));
-    if (!r.ok()) return Context(ctx, "killing redis-server", r.status());
+    if (!r.ok()) return OnNode(ctx, "killing redis-server", r.status());
     return Status::Ok();
   }
 
@@ -126,10 +126,10 @@ class RedisTarget final : public Target,
     Result<RedisNodeFiles> files = DescribeRedisNode(options_, ctx);
     if (!files.ok()) return files.status();
     Result<std::vector<std::pair<std::string, std::string>>> shim_env = ShimEnv(ctx);
-    if (!shim_env.ok()) return Context(ctx, "preparing the clock shim", shim_env.status());
+    if (!shim_env.ok()) return OnNode(ctx, "preparing the clock shim", shim_env.status());
     Result<int> pid =
         StartDaemon(ctx.remote, RedisServerSpec(options_, *files, ctx.cluster.sudo, *shim_env));
-    if (!pid.ok()) return Context(ctx, "restarting redis-server", pid.status());
+    if (!pid.ok()) return OnNode(ctx, "restarting redis-server", pid.status());
     return Await(ctx, *files, /*healthy=*/false, options_.start_deadline);
   }
 
@@ -245,7 +245,7 @@ class RedisTarget final : public Target,
     create.sudo = ctx.cluster.sudo;
     create.timeout = std::chrono::seconds(60);
     Result<CommandResult> r = ctx.remote.Run(create);
-    if (!r.ok()) return Context(ctx, "redis-cli --cluster create", r.status());
+    if (!r.ok()) return OnNode(ctx, "redis-cli --cluster create", r.status());
     if (!r->ok() || r->out.find("[OK] All 16384 slots covered") == std::string::npos) {
       return Status::IoError("redis-cli --cluster create on " + ctx.node.name + " failed (exit " +
                              std::to_string(r->exit_status) + "): " + r->out.substr(
@@ -254,9 +254,6 @@ class RedisTarget final : public Target,
     return Status::Ok();
   }
 
-  static Status Context(const NodeContext& ctx, const std::string& what, const Status& st) {
-    return StatusWithCode(st.code(), what + " on " + ctx.node.name + ": " + st.message());
-  }
 
   static StopOptions KillNow(const NodeContext& ctx) {
     StopOptions stop;
@@ -342,25 +339,16 @@ class RedisTarget final : public Target,
   Status StopAndWipe(const NodeContext& ctx, const RedisNodeFiles& files) {
     for (const std::string* pid : {&files.sentinel_pid, &files.server_pid}) {
       Result<StopOutcome> stopped = StopDaemon(ctx.remote, *pid, KillNow(ctx));
-      if (!stopped.ok()) return Context(ctx, "stopping redis", stopped.status());
+      if (!stopped.ok()) return OnNode(ctx, "stopping redis", stopped.status());
     }
-    Command wipe = Command::Argv({"rm", "-rf", "--", files.dir});
-    wipe.sudo = ctx.cluster.sudo;
-    wipe.idempotent = true;
-    Result<CommandResult> r = ctx.remote.Run(wipe);
-    if (!r.ok()) return Context(ctx, "deleting " + files.dir, r.status());
-    if (!r->ok()) {
-      return Status::IoError("deleting " + files.dir + " on " + ctx.node.name + " failed (exit " +
-                             std::to_string(r->exit_status) + "): " + r->err);
-    }
-    return Status::Ok();
+    return RemoveNodeDir(ctx, files.dir);
   }
 
   Status Signal(const NodeContext& ctx, const std::string& signal) {
     Result<RedisNodeFiles> files = DescribeRedisNode(options_, ctx);
     if (!files.ok()) return files.status();
     Status st = SignalDaemon(ctx.remote, files->server_pid, signal, ctx.cluster.sudo);
-    if (!st.ok()) return Context(ctx, "sending SIG" + signal + " to redis-server", st);
+    if (!st.ok()) return OnNode(ctx, "sending SIG" + signal + " to redis-server", st);
     return Status::Ok();
   }
 
@@ -405,17 +393,6 @@ class RedisTarget final : public Target,
     return "";
   }
 
-  std::string LogTail(const NodeContext& ctx, const std::string& log) {
-    Command tail = Command::Argv({"tail", "-n", "15", "--", log});
-    tail.sudo = ctx.cluster.sudo;
-    tail.timeout = std::chrono::seconds(10);
-    tail.idempotent = true;
-    Result<CommandResult> r = ctx.remote.Run(tail);
-    if (!r.ok()) return "(could not read " + log + ": " + r.status().ToString() + ")";
-    if (!r->ok() || r->out.empty()) return "(" + log + " is empty or missing)";
-    return "the end of " + log + ":\n" + r->out;
-  }
-
   Status Await(const NodeContext& ctx, const RedisNodeFiles& files, bool healthy,
                milliseconds limit) {
     const auto deadline = Clock::now() + limit;
@@ -433,7 +410,7 @@ class RedisTarget final : public Target,
           Result<bool> running = IsRunning(ctx.remote, pid, ctx.cluster.sudo);
           if (running.ok() && !*running) {
             return Status::IoError(std::string(what) + " on " + ctx.node.name +
-                                   " exited while starting; " + LogTail(ctx, log));
+                                   " exited while starting; " + NodeLogTail(ctx, log));
           }
         }
         next_liveness_check = Clock::now() + milliseconds(2000);
@@ -443,7 +420,7 @@ class RedisTarget final : public Target,
     }
     return Status::Timeout("redis on " + ctx.node.name + " did not " +
                            (healthy ? "become healthy" : "answer") + " within " + SecondsOneDecimal(limit) +
-                           "; last probe: " + last + "; " + LogTail(ctx, files.server_log));
+                           "; last probe: " + last + "; " + NodeLogTail(ctx, files.server_log));
   }
 
   RedisOptions options_;

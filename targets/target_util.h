@@ -1,5 +1,6 @@
-// Small helpers the daemon targets (etcd, ZooKeeper, Redis) share for their
-// messages and option checks. Internal to the targets library.
+// Small helpers the daemon targets (etcd, ZooKeeper, Redis, the balancers)
+// share for their messages, option checks and node chores. Internal to the
+// targets library.
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "harness/base/status.h"
+#include "targets/target.h"
 
 namespace faultline {
 
@@ -28,5 +30,16 @@ inline Status ValidPortOption(std::string_view component, int port, const std::s
   }
   return Status::Ok();
 }
+
+// `st` with "<what> on <node>: " before its message, its code kept.
+Status OnNode(const NodeContext& ctx, const std::string& what, const Status& st);
+
+// rm -rf DIR on the node (idempotent): IoError naming the node and the exit
+// status when it fails.
+Status RemoveNodeDir(const NodeContext& ctx, const std::string& dir);
+
+// The last 15 lines of `log` on the node, introduced for an error message;
+// what went wrong when it cannot be read.
+std::string NodeLogTail(const NodeContext& ctx, const std::string& log);
 
 }  // namespace faultline

@@ -79,27 +79,27 @@ class ZooKeeperTarget final : public Target,
     if (!options_.package.empty()) {
       Result<std::vector<std::string>> installed = EnsurePackages(ctx.remote, {options_.package});
       if (!installed.ok()) {
-        return Context(ctx, "installing " + options_.package, installed.status());
+        return OnNode(ctx, "installing " + options_.package, installed.status());
       }
     }
     if (Status st = StopAndWipe(ctx, *member); !st.ok()) return st;
     const bool sudo = ctx.cluster.sudo;
     if (Status st = MakeDirs(ctx.remote, member->data_dir, sudo); !st.ok()) {
-      return Context(ctx, "creating " + member->data_dir, st);
+      return OnNode(ctx, "creating " + member->data_dir, st);
     }
     if (Status st = WriteFileAtomic(ctx.remote, member->config_file, member->config, 0644, sudo);
         !st.ok()) {
-      return Context(ctx, "writing " + member->config_file, st);
+      return OnNode(ctx, "writing " + member->config_file, st);
     }
     if (Status st = WriteFileAtomic(ctx.remote, member->myid_file,
                                     std::to_string(member->id) + "\n", 0644, sudo);
         !st.ok()) {
-      return Context(ctx, "writing " + member->myid_file, st);
+      return OnNode(ctx, "writing " + member->myid_file, st);
     }
     Result<DaemonSpec> spec = Spec(ctx, *member);
-    if (!spec.ok()) return Context(ctx, "preparing the clock shim", spec.status());
+    if (!spec.ok()) return OnNode(ctx, "preparing the clock shim", spec.status());
     Result<int> pid = StartDaemon(ctx.remote, *spec);
-    if (!pid.ok()) return Context(ctx, "starting zookeeper", pid.status());
+    if (!pid.ok()) return OnNode(ctx, "starting zookeeper", pid.status());
     return Await(ctx, *member, /*require_quorum=*/true, options_.setup_deadline);
   }
 
@@ -113,7 +113,7 @@ class ZooKeeperTarget final : public Target,
     Result<ZooKeeperMember> member = DescribeZooKeeperMember(options_, ctx);
     if (!member.ok()) return member.status();
     Result<StopOutcome> r = StopDaemon(ctx.remote, member->pid_file, KillOptions(ctx));
-    if (!r.ok()) return Context(ctx, "killing zookeeper", r.status());
+    if (!r.ok()) return OnNode(ctx, "killing zookeeper", r.status());
     return Status::Ok();
   }
 
@@ -121,9 +121,9 @@ class ZooKeeperTarget final : public Target,
     Result<ZooKeeperMember> member = DescribeZooKeeperMember(options_, ctx);
     if (!member.ok()) return member.status();
     Result<DaemonSpec> spec = Spec(ctx, *member);
-    if (!spec.ok()) return Context(ctx, "preparing the clock shim", spec.status());
+    if (!spec.ok()) return OnNode(ctx, "preparing the clock shim", spec.status());
     Result<int> pid = StartDaemon(ctx.remote, *spec);
-    if (!pid.ok()) return Context(ctx, "restarting zookeeper", pid.status());
+    if (!pid.ok()) return OnNode(ctx, "restarting zookeeper", pid.status());
     return Await(ctx, *member, /*require_quorum=*/false, options_.start_deadline);
   }
 
@@ -168,9 +168,6 @@ class ZooKeeperTarget final : public Target,
   }
 
  private:
-  static Status Context(const NodeContext& ctx, const std::string& what, const Status& st) {
-    return StatusWithCode(st.code(), what + " on " + ctx.node.name + ": " + st.message());
-  }
 
   static StopOptions KillOptions(const NodeContext& ctx) {
     StopOptions stop;
@@ -202,36 +199,16 @@ class ZooKeeperTarget final : public Target,
   // Its data is wiped right after, so there is nothing to shut down cleanly.
   Status StopAndWipe(const NodeContext& ctx, const ZooKeeperMember& member) {
     Result<StopOutcome> stopped = StopDaemon(ctx.remote, member.pid_file, KillOptions(ctx));
-    if (!stopped.ok()) return Context(ctx, "stopping zookeeper", stopped.status());
-    Command wipe = Command::Argv({"rm", "-rf", "--", member.dir});
-    wipe.sudo = ctx.cluster.sudo;
-    wipe.idempotent = true;
-    Result<CommandResult> r = ctx.remote.Run(wipe);
-    if (!r.ok()) return Context(ctx, "deleting " + member.dir, r.status());
-    if (!r->ok()) {
-      return Status::IoError("deleting " + member.dir + " on " + ctx.node.name + " failed (exit " +
-                             std::to_string(r->exit_status) + "): " + r->err);
-    }
-    return Status::Ok();
+    if (!stopped.ok()) return OnNode(ctx, "stopping zookeeper", stopped.status());
+    return RemoveNodeDir(ctx, member.dir);
   }
 
   Status Signal(const NodeContext& ctx, const std::string& signal) {
     Result<ZooKeeperMember> member = DescribeZooKeeperMember(options_, ctx);
     if (!member.ok()) return member.status();
     Status st = SignalDaemon(ctx.remote, member->pid_file, signal, ctx.cluster.sudo);
-    if (!st.ok()) return Context(ctx, "sending SIG" + signal + " to zookeeper", st);
+    if (!st.ok()) return OnNode(ctx, "sending SIG" + signal + " to zookeeper", st);
     return Status::Ok();
-  }
-
-  static std::string LogTail(const NodeContext& ctx, const ZooKeeperMember& member) {
-    Command tail = Command::Argv({"tail", "-n", "15", "--", member.log_file});
-    tail.sudo = ctx.cluster.sudo;
-    tail.timeout = std::chrono::seconds(10);
-    tail.idempotent = true;
-    Result<CommandResult> r = ctx.remote.Run(tail);
-    if (!r.ok()) return "(could not read " + member.log_file + ": " + r.status().ToString() + ")";
-    if (!r->ok() || r->out.empty()) return "(" + member.log_file + " is empty or missing)";
-    return "the end of " + member.log_file + ":\n" + r->out;
   }
 
   // Polls the server from the controller until `srvr` names a mode (it is in
@@ -258,7 +235,7 @@ class ZooKeeperTarget final : public Target,
         Result<bool> running = IsRunning(ctx.remote, member.pid_file, ctx.cluster.sudo);
         if (running.ok() && !*running) {
           return Status::IoError("zookeeper on " + ctx.node.name + " exited while starting; " +
-                                 LogTail(ctx, member));
+                                 NodeLogTail(ctx, member.log_file));
         }
         next_liveness_check = Clock::now() + milliseconds(2000);
       }
@@ -269,7 +246,7 @@ class ZooKeeperTarget final : public Target,
                            std::to_string(member.client_port) + ") did not " +
                            (require_quorum ? "join a quorum with a leader" : "answer ruok") +
                            " within " + SecondsOneDecimal(limit) + "; last " + word + " answer: " + last +
-                           "; " + LogTail(ctx, member));
+                           "; " + NodeLogTail(ctx, member.log_file));
   }
 
   ZooKeeperOptions options_;
