@@ -245,6 +245,7 @@ TEST_F(RunnerTest, MemoryTargetUnderPartitionsRecordsRealPartitions) {
   TestConfig c = Config("memory");
   c.nemesis = {"partition"};
   c.time_limit_s = 2;
+  c.rate = 1e9;  // unthrottled: the in-process default rate is 10,000/s
   c.nemesis_interval_s = 0.3;
   c.target_options = {{"timeout_ms", 100}};
   FakeEnv fake;
